@@ -1,0 +1,81 @@
+/*
+ * addr.h - SMTP path parsing and address normalisation.
+ *
+ * Turns what an MTA hands a milter ("<Info+x@Example.COM>", "info@example.com"
+ * from locally submitted mail, "<>", quoted local parts, UTF-8 local parts,
+ * U-label domains) into a typed address, and makes the lookup keys the rule
+ * table uses.  It does not decide anything about routing.
+ */
+#ifndef LIBROUTE_ADDR_H
+#define LIBROUTE_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libroute/error.h>
+
+#define ROUTE_LOCAL_MAX 64	/* RFC 5321 4.5.3.1.1, octets */
+#define ROUTE_DOMAIN_MAX 255	/* RFC 5321 4.5.3.1.2, octets */
+#define ROUTE_PATH_MAX 256	/* RFC 5321 4.5.3.1.3, including <> */
+
+struct route_addr {
+	bool null_path;	/* the null reverse-path "<>"; local and domain NULL */
+	char *local;	/* local part with quoting removed, as given (case kept) */
+	char *domain;	/* lower-case A-label form, no trailing dot; NULL when
+			   the path has no domain ("<postmaster>") */
+};
+
+/*
+ * route_addr_parse - parse an SMTP path with or without angle brackets.
+ *
+ * Accepts "<local@domain>", "local@domain", "<>" (null path), an optional
+ * source route ("<@a.example,@b.example:user@c.example>", which is
+ * dropped as RFC 5321 requires), quoted local parts ("\"john doe\"@x"),
+ * UTF-8 local parts and U-label domains (converted to A-labels with
+ * libidn2), and domain literals ("user@[192.0.2.1]", kept verbatim).  A
+ * trailing dot on the domain is removed.  Length limits of RFC 5321 apply.
+ *
+ * On success fills *addr_r (free with route_addr_free) and returns 0.  On
+ * malformed input returns -1 with err->code ROUTE_EINVAL and a message that
+ * names the problem ("local part longer than 64 octets", "unbalanced
+ * angle bracket", ...).  Never crashes on any byte sequence.
+ */
+int route_addr_parse(const char *path, struct route_addr *addr_r,
+    struct route_error *err);
+
+/* route_addr_free - free the strings of addr and reset it; addr may be NULL. */
+void route_addr_free(struct route_addr *addr);
+
+/*
+ * route_addr_format - the address as a mailbox string "local@domain", with
+ * the local part re-quoted when it needs quoting; "" for the null path and
+ * just the local part when there is no domain.  Returns malloc'ed memory.
+ */
+char *route_addr_format(const struct route_addr *addr);
+
+/*
+ * route_domain_normalise - lower-case A-label form of a domain name given in
+ * any case, as U-labels or A-labels, with or without a trailing dot.
+ * Returns 0 and a malloc'ed string in *domain_r, or -1 with ROUTE_EINVAL.
+ */
+int route_domain_normalise(const char *domain, char **domain_r,
+    struct route_error *err);
+
+/*
+ * route_local_fold - the lookup form of a local part: ASCII letters folded
+ * to lower case unless case_sensitive; UTF-8 sequences are kept as they are
+ * (RFC 6531 gives no case folding for them).  Returns malloc'ed memory.
+ */
+char *route_local_fold(const char *local, bool case_sensitive);
+
+/*
+ * route_local_split - find a sub-address delimiter in local.
+ *
+ * delims is the set of delimiter characters (e.g. "+" or "+-"); the first
+ * occurrence of any of them that is not the first character splits local
+ * into a base and a tag.  Returns the length of the base part, or 0 when
+ * local has no tag (no delimiter, delims NULL or empty).
+ */
+size_t route_local_split(const char *local, const char *delims);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * config.h - the configuration file (libconfig syntax) as an immutable,
+ * reference-counted snapshot.
+ *
+ * A daemon keeps a pointer to the current snapshot; each connection takes
+ * a reference when it starts, so a reload (SIGHUP) that builds and swaps in
+ * a new snapshot never frees what an open connection still reads.  A file
+ * that fails to load leaves the caller's current snapshot as it was.
+ * Every key is documented in route-milter.conf(5).
+ */
+#ifndef LIBROUTE_CONFIG_H
+#define LIBROUTE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libroute/error.h>
+#include <libroute/rules.h>
+
+/* Built-in defaults; the Makefile passes the real paths for the install. */
+#define ROUTE_DEFAULT_MAX_SIZE (25u * 1024 * 1024)
+#define ROUTE_DEFAULT_MAX_RECEIVED 30
+#define ROUTE_DEFAULT_POLL_MS 500
+
+struct route_config {
+	char *path;			/* file it came from, NULL for defaults */
+	char *store;			/* "store": store URI */
+	char *milter_socket;		/* "milter.socket": unix:PATH, inet:PORT@HOST */
+	char *milter_user;		/* "milter.user": user to run as, or NULL */
+	char *milter_group;		/* "milter.group": socket group, or NULL */
+	unsigned milter_socket_mode;	/* "milter.socket_mode": e.g. 0660 */
+	char *milter_pidfile;		/* "milter.pidfile" or NULL */
+	char *syslog_facility;		/* "log.facility": "mail" */
+	uint64_t max_message_size;	/* "limits.message_size" (bytes) */
+	unsigned max_received;		/* "limits.received_headers" */
+	unsigned poll_ms;		/* "store_poll_ms": change check period */
+	struct route_table_opts table;	/* "routing.delimiters",
+					   "routing.case_sensitive",
+					   "routing.max_depth" */
+};
+
+/*
+ * route_config_load - read path into a new snapshot with one reference.
+ * Keys not in the file take their defaults; unknown keys, wrong types and
+ * bad values are refused.  path NULL yields the built-in defaults with
+ * store_default and socket_default (both required).  On error returns -1
+ * with err->msg in the form "FILE:LINE: KEY: reason" (ROUTE_EINVAL, or
+ * ROUTE_ESYS when the file cannot be read).
+ */
+int route_config_load(const char *path, const char *store_default,
+    const char *socket_default, struct route_config **cfg_r,
+    struct route_error *err);
+
+/* route_config_ref - take a reference (thread-safe); returns cfg. */
+struct route_config *route_config_ref(struct route_config *cfg);
+
+/* route_config_unref - drop a reference (thread-safe), free with the last,
+ * set *cfg to NULL; *cfg may be NULL. */
+void route_config_unref(struct route_config **cfg);
+
+#endif

@@ -1,0 +1,207 @@
+/*
+ * rules.h - the rule model and the compiled rule table.
+ *
+ * A table is built once from domains, destinations and rules (by the store,
+ * or by tests), checked as a whole (unknown domain, cycle, expansion depth)
+ * and then never changes: readers share it by reference count and a new
+ * table replaces it when the store changes.  route_table_lookup is the one
+ * decision function that the milter, the policy daemon and "milter-ctl test"
+ * all call, so they can never disagree.
+ *
+ * Lookup order for a recipient, first match wins (DESIGN.md):
+ *   1. exact address (domain case-insensitive, local part case-insensitive
+ *      unless the table was built case-sensitive);
+ *   2. the address without its sub-address tag, when the domain has
+ *      sub-addressing on;
+ *   3. pattern rules ("sales-*@example.com"), by priority then id;
+ *   4. the domain's catch-all ("@example.com");
+ *   5. the domain's default for unknown addresses (reject or pass).
+ * Disabled rules, and forward rules with a destination that is not verified,
+ * do not match.  Mail for a domain that is not in the table, or is disabled,
+ * is not routed at all.
+ */
+#ifndef LIBROUTE_RULES_H
+#define LIBROUTE_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libroute/error.h>
+
+enum route_unknown {
+	ROUTE_UNKNOWN_REJECT = 0,	/* refuse unknown addresses 550 5.1.1 */
+	ROUTE_UNKNOWN_PASS,		/* let the host MTA deliver them */
+};
+
+enum route_action {
+	ROUTE_ACTION_FORWARD = 0,
+	ROUTE_ACTION_DROP,
+	ROUTE_ACTION_REJECT,
+};
+
+/* What kind of address a rule matches; derived from its match string. */
+enum route_match {
+	ROUTE_MATCH_EXACT = 0,	/* "info@example.com" */
+	ROUTE_MATCH_PATTERN,	/* "sales-*@example.com": '*' any run, '?' one */
+	ROUTE_MATCH_CATCHALL,	/* "@example.com" */
+};
+
+struct route_domain_def {
+	const char *name;		/* any case, U- or A-labels */
+	bool enabled;
+	enum route_unknown unknown;
+	bool subaddress;		/* split local+tag for lookup */
+};
+
+struct route_dest_def {
+	const char *addr;		/* a mailbox "user@host" */
+	bool verified;
+};
+
+struct route_rule_def {
+	int64_t id;			/* store id; 0 for none */
+	const char *match;		/* exact, pattern or "@domain" */
+	enum route_action action;
+	const char *const *dests;	/* forward: 1..N mailboxes */
+	size_t ndests;
+	const char *text;		/* reject: optional text, else NULL */
+	bool enabled;
+	int priority;			/* patterns: lower is tried first */
+	const char *comment;		/* free text or NULL */
+};
+
+struct route_table_opts {
+	const char *delimiters;		/* sub-address delimiters, "+" default;
+					   NULL or "" turns splitting off */
+	bool case_sensitive;		/* local parts compared as given */
+	unsigned max_depth;		/* forward expansion depth, default 8 */
+};
+
+/* route_table_opts_init - fill opts with the defaults ("+", false, 8). */
+void route_table_opts_init(struct route_table_opts *opts);
+
+/*
+ * route_rule_match_kind - classify a match string and check its syntax.
+ * Returns 0 and the kind in *kind_r, or -1 with ROUTE_EINVAL and a reason
+ * (bad address, '*' in the domain part, empty pattern ...).
+ */
+int route_rule_match_kind(const char *match, enum route_match *kind_r,
+    struct route_error *err);
+
+struct route_table_builder;
+struct route_table;
+
+/*
+ * route_table_builder_new - start a table.  opts may be NULL for defaults;
+ * the strings in opts are copied.
+ */
+struct route_table_builder *route_table_builder_new(
+    const struct route_table_opts *opts);
+
+/*
+ * route_table_builder_add_domain/_dest/_rule - add one definition; all
+ * strings are copied.  Each checks the definition on its own (syntax,
+ * duplicates, a forward without destinations, CR/LF or NUL in a reject text,
+ * a rule for a domain that was not added) and returns -1 with the reason,
+ * leaving the builder as it was.  Domains must be added before their rules;
+ * destinations may come in any order.
+ */
+int route_table_builder_add_domain(struct route_table_builder *b,
+    const struct route_domain_def *def, struct route_error *err);
+int route_table_builder_add_dest(struct route_table_builder *b,
+    const struct route_dest_def *def, struct route_error *err);
+int route_table_builder_add_rule(struct route_table_builder *b,
+    const struct route_rule_def *def, struct route_error *err);
+
+/*
+ * route_table_builder_finish - compile the table.  Checks the whole set:
+ * a forward chain that comes back to a rule it passed (ROUTE_ECYCLE, naming
+ * the addresses of the loop) or that is deeper than max_depth is refused,
+ * so lookups can never loop.  Consumes the builder in every case (*b is
+ * set to NULL).  Returns the table with one reference, or NULL with err set.
+ */
+struct route_table *route_table_builder_finish(struct route_table_builder **b,
+    struct route_error *err);
+
+/* route_table_builder_free - discard an unfinished builder; *b may be NULL. */
+void route_table_builder_free(struct route_table_builder **b);
+
+/* route_table_ref - take another reference (thread-safe); returns t. */
+struct route_table *route_table_ref(struct route_table *t);
+
+/* route_table_unref - drop a reference (thread-safe), freeing the table with
+ * the last one, and set *t to NULL.  *t may be NULL. */
+void route_table_unref(struct route_table **t);
+
+/* route_table_rule_count - number of rules in the table (all states). */
+size_t route_table_rule_count(const struct route_table *t);
+
+enum route_verdict {
+	ROUTE_NOT_ROUTED = 0,	/* not our domain (or disabled): untouched */
+	ROUTE_PASS,		/* unknown address, domain says pass */
+	ROUTE_FORWARD,		/* replace by dests[] */
+	ROUTE_DROP,		/* accept, deliver nowhere */
+	ROUTE_REJECT,		/* refuse 550 5.7.1 with text */
+	ROUTE_UNKNOWN,		/* refuse 550 5.1.1 */
+};
+
+/* How the decision was reached; for logs and "milter-ctl test". */
+enum route_reason {
+	ROUTE_BY_NONE = 0,	/* not routed */
+	ROUTE_BY_EXACT,
+	ROUTE_BY_SUBADDRESS,
+	ROUTE_BY_PATTERN,
+	ROUTE_BY_CATCHALL,
+	ROUTE_BY_DEFAULT,	/* domain default for unknown addresses */
+};
+
+struct route_decision {
+	enum route_verdict verdict;
+	enum route_reason reason;
+	int64_t rule_id;	/* the rule that matched, 0 for none */
+	const char *rule_match;	/* its match string, NULL for none */
+	const char *text;	/* reject text or NULL; points into the table */
+	char **dests;		/* forward: final mailboxes after expansion,
+				   duplicates removed, in first-seen order */
+	size_t ndests;
+	char why[256];		/* one line for a person: "exact rule 12
+				   info@example.com -> forward" */
+};
+
+/*
+ * route_table_lookup - decide what happens to one recipient.
+ *
+ * rcpt is an SMTP path as the MTA gives it (with or without <>).  Forward
+ * destinations that are themselves routed addresses are expanded through
+ * their own rules (a destination whose rule drops contributes nothing).
+ * Fills *d (release with route_decision_clear) and returns 0; returns -1
+ * with ROUTE_EINVAL when rcpt is not a valid address.  The strings in *d
+ * other than dests point into t and live as long as the caller's reference.
+ */
+int route_table_lookup(const struct route_table *t, const char *rcpt,
+    struct route_decision *d, struct route_error *err);
+
+/* route_decision_clear - free what a lookup allocated in d. */
+void route_decision_clear(struct route_decision *d);
+
+/* route_verdict_name - "forward", "drop", "reject", "unknown", "pass",
+ * "not-routed". */
+const char *route_verdict_name(enum route_verdict v);
+
+/* route_reason_name - "exact", "subaddress", "pattern", "catch-all",
+ * "default", "none". */
+const char *route_reason_name(enum route_reason r);
+
+/* route_action_name / route_action_parse - "forward", "drop", "reject". */
+const char *route_action_name(enum route_action a);
+int route_action_parse(const char *s, enum route_action *a_r);
+
+/*
+ * route_table_rule_active - whether the rule with store id is active in t:
+ * enabled and, for a forward, every destination verified (or itself a
+ * routed address).  Returns 1, 0, or -1 when t has no such rule.
+ */
+int route_table_rule_active(const struct route_table *t, int64_t id);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * store.h - persistence of domains, destinations and rules.
+ *
+ * The store is the one place changes are written (milter-ctl) and the
+ * source the daemons build their rule tables from.  The embedded backend is
+ * a SQLite file in WAL mode; every change is one transaction that also bumps
+ * a change counter and appends an audit row (time, unix user, command, old
+ * and new value).  A daemon polls route_store_generation() (one indexed read)
+ * and rebuilds its table only when the counter moved.
+ *
+ * Opening a store that does not exist creates it with the current schema;
+ * an older schema is migrated in place; a newer one is refused (ROUTE_ESCHEMA)
+ * so an old program never writes what it does not understand.
+ *
+ * A store handle is not thread-safe: use one per thread.
+ */
+#ifndef LIBROUTE_STORE_H
+#define LIBROUTE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libroute/error.h>
+#include <libroute/rules.h>
+
+/* Schema version this library writes and the newest it can read. */
+#define ROUTE_STORE_SCHEMA_VERSION 1
+
+struct route_store;
+
+/* Who made a change, for the audit table. */
+struct route_actor {
+	const char *user;	/* unix user name */
+	const char *command;	/* the command line, e.g. "rule add a@b drop" */
+};
+
+struct route_store_domain {
+	char *name;		/* A-label, lower case */
+	bool enabled;
+	enum route_unknown unknown;
+	bool subaddress;
+	int64_t created;	/* unix time */
+};
+
+struct route_store_dest {
+	char *addr;
+	bool verified;
+	int64_t created;
+	int64_t verified_at;	/* unix time, 0 while pending */
+};
+
+struct route_store_rule {
+	int64_t id;
+	char *match;		/* normalised: domain in A-label lower case */
+	enum route_action action;
+	char **dests;
+	size_t ndests;
+	char *text;		/* reject text or NULL */
+	bool enabled;
+	int priority;
+	char *comment;		/* or NULL */
+	int64_t created;
+};
+
+struct route_audit_entry {
+	int64_t id;
+	int64_t time;		/* unix time */
+	char *user;
+	char *command;
+	char *old_value;	/* NULL when the object was created */
+	char *new_value;	/* NULL when the object was removed */
+};
+
+/*
+ * route_store_open - open (creating if missing) the store named by uri:
+ * "sqlite:/path/to/routes.db" or a plain path.  opts are the table options
+ * used by route_store_load and by the checks of route_store_rule_add (NULL
+ * for defaults); they are copied.  A missing parent directory is an error,
+ * not created.  Returns 0 and *store_r, or -1 (ROUTE_ESYS, ROUTE_ESCHEMA,
+ * ROUTE_EINVAL for an unknown scheme).
+ */
+int route_store_open(const char *uri, const struct route_table_opts *opts,
+    struct route_store **store_r, struct route_error *err);
+
+/* route_store_close - close and free; *store may be NULL; sets it NULL. */
+void route_store_close(struct route_store **store);
+
+/*
+ * route_store_generation - the change counter: grows by one with every
+ * committed change, from any process.  Cheap enough to call every second.
+ */
+int route_store_generation(struct route_store *s, uint64_t *gen_r,
+    struct route_error *err);
+
+/*
+ * route_store_load - build a rule table from one consistent read of the
+ * store.  *gen_r (may be NULL) receives the generation the table reflects.
+ */
+int route_store_load(struct route_store *s, struct route_table **table_r,
+    uint64_t *gen_r, struct route_error *err);
+
+/*
+ * Changes.  Each is one transaction with its audit row, and is refused
+ * (returning -1, nothing changed) with a reason a person can act on:
+ *  - domain_add: bad name, exists already;
+ *  - domain_set: key is "enabled" (yes/no), "unknown" (reject/pass) or
+ *    "subaddress" (on/off); unknown domain, key or value;
+ *  - domain_remove: unknown domain, or rules or destinations still use it
+ *    (the reason says how many);
+ *  - dest_add: bad address, exists; dest_verify: unknown; dest_remove:
+ *    unknown, or used by a rule (named);
+ *  - rule_add: bad match string, domain not added, unknown destination
+ *    (a destination must have been added with dest_add unless it is itself
+ *    an address in a routed domain), a rule for the same match exists, CR/LF
+ *    in text, or the table would not build with it (cycle, depth);
+ *    on success *id_r (may be NULL) gets the new rule's id;
+ *  - rule_remove / rule_enable: sel is a rule id ("12") or its match string.
+ */
+int route_store_domain_add(struct route_store *s, const struct route_actor *who,
+    const struct route_domain_def *def, struct route_error *err);
+int route_store_domain_set(struct route_store *s, const struct route_actor *who,
+    const char *name, const char *key, const char *value,
+    struct route_error *err);
+int route_store_domain_remove(struct route_store *s,
+    const struct route_actor *who, const char *name, struct route_error *err);
+
+int route_store_dest_add(struct route_store *s, const struct route_actor *who,
+    const char *addr, struct route_error *err);
+int route_store_dest_verify(struct route_store *s,
+    const struct route_actor *who, const char *addr, struct route_error *err);
+int route_store_dest_remove(struct route_store *s,
+    const struct route_actor *who, const char *addr, struct route_error *err);
+
+int route_store_rule_add(struct route_store *s, const struct route_actor *who,
+    const struct route_rule_def *def, int64_t *id_r, struct route_error *err);
+int route_store_rule_remove(struct route_store *s,
+    const struct route_actor *who, const char *sel, struct route_error *err);
+int route_store_rule_enable(struct route_store *s,
+    const struct route_actor *who, const char *sel, bool enabled,
+    struct route_error *err);
+
+/*
+ * Listings.  Each returns 0 with a malloc'ed array in *list_r and its length
+ * in *n_r, sorted (domains and destinations by name, rules by domain, then
+ * exact/pattern/catch-all, then match; audit by id, newest last, at most
+ * limit entries, 0 for all).  Free with the matching _free function.
+ */
+int route_store_domain_list(struct route_store *s,
+    struct route_store_domain **list_r, size_t *n_r, struct route_error *err);
+void route_store_domain_list_free(struct route_store_domain **list, size_t n);
+
+int route_store_dest_list(struct route_store *s,
+    struct route_store_dest **list_r, size_t *n_r, struct route_error *err);
+void route_store_dest_list_free(struct route_store_dest **list, size_t n);
+
+int route_store_rule_list(struct route_store *s,
+    struct route_store_rule **list_r, size_t *n_r, struct route_error *err);
+void route_store_rule_list_free(struct route_store_rule **list, size_t n);
+
+int route_store_audit_list(struct route_store *s, size_t limit,
+    struct route_audit_entry **list_r, size_t *n_r, struct route_error *err);
+void route_store_audit_list_free(struct route_audit_entry **list, size_t n);
+
+#endif

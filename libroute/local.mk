@@ -1,0 +1,25 @@
+# libroute: the shared library with every decision and rewrite.
+lib_LTLIBRARIES += libroute/libroute.la
+libroute_libroute_la_SOURCES = \
+	libroute/error.c \
+	libroute/alloc.c \
+	libroute/addr.c \
+	libroute/rules.c \
+	libroute/rules_lookup.c \
+	libroute/store_sqlite.c \
+	libroute/config.c
+libroute_libroute_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(LIBCONFIG_CFLAGS) $(IDN2_CFLAGS)
+libroute_libroute_la_LIBADD = $(SQLITE_LIBS) $(LIBCONFIG_LIBS) $(IDN2_LIBS)
+libroute_libroute_la_LDFLAGS = -version-info 0:0:0 -export-symbols-regex '^route_'
+
+libroute_includedir = $(includedir)/libroute
+libroute_include_HEADERS = \
+	libroute/include/libroute/error.h \
+	libroute/include/libroute/alloc.h \
+	libroute/include/libroute/addr.h \
+	libroute/include/libroute/rules.h \
+	libroute/include/libroute/store.h \
+	libroute/include/libroute/config.h
+
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = libroute/libroute.pc
