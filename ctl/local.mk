@@ -1,1 +1,16 @@
-# ctl: filled in by its owner
+# ctl: milter-ctl, the control CLI.  One table of commands in main.c, one
+# file per kind of object; it reaches the store only through libroute.
+sbin_PROGRAMS += ctl/milter-ctl
+ctl_milter_ctl_SOURCES = \
+	ctl/ctl.h \
+	ctl/main.c \
+	ctl/output.c \
+	ctl/cmd_domain.c \
+	ctl/cmd_dest.c \
+	ctl/cmd_rule.c \
+	ctl/cmd_test.c
+ctl_milter_ctl_LDADD = libroute/libroute.la
+
+# The built binary against a scratch store: output, exit codes, JSON.
+TESTS += ctl/test_cli.sh
+EXTRA_DIST += ctl/test_cli.sh

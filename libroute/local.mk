@@ -6,7 +6,11 @@ libroute_libroute_la_SOURCES = \
 	libroute/addr.c \
 	libroute/rules.c \
 	libroute/rules_lookup.c \
+	libroute/rules_check.c \
+	libroute/rules_int.h \
+	libroute/reply.c \
 	libroute/store_sqlite.c \
+	libroute/store_sqlite.h libroute/store_sqlite_load.c libroute/store_sqlite_change.c libroute/store_sqlite_rule.c libroute/store_sqlite_list.c \
 	libroute/config.c
 libroute_libroute_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(LIBCONFIG_CFLAGS) $(IDN2_CFLAGS)
 libroute_libroute_la_LIBADD = $(SQLITE_LIBS) $(LIBCONFIG_LIBS) $(IDN2_LIBS)

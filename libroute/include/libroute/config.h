@@ -22,6 +22,11 @@
 #define ROUTE_DEFAULT_MAX_RECEIVED 30
 #define ROUTE_DEFAULT_POLL_MS 500
 
+/*
+ * The fields are read-only for everyone.  A snapshot comes only from
+ * route_config_load: it carries a reference count that is not part of
+ * this struct, so never declare or copy one yourself.
+ */
 struct route_config {
 	char *path;			/* file it came from, NULL for defaults */
 	char *store;			/* "store": store URI */

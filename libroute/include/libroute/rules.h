@@ -12,13 +12,16 @@
  *   1. exact address (domain case-insensitive, local part case-insensitive
  *      unless the table was built case-sensitive);
  *   2. the address without its sub-address tag, when the domain has
- *      sub-addressing on;
- *   3. pattern rules ("sales-*@example.com"), by priority then id;
+ *      sub-addressing on and the table has delimiters ("info+x" tries
+ *      "info+x", then "info");
+ *   3. pattern rules ("sales-*@example.com"), by priority then id, each
+ *      against the whole local part; then, with a tag, against the base;
  *   4. the domain's catch-all ("@example.com");
  *   5. the domain's default for unknown addresses (reject or pass).
- * Disabled rules, and forward rules with a destination that is not verified,
- * do not match.  Mail for a domain that is not in the table, or is disabled,
- * is not routed at all.
+ * Disabled rules, and forward rules with a destination that is neither
+ * verified nor an address in one of the table's domains, do not match: the
+ * lookup goes on to the next step.  Mail for a domain that is not in the
+ * table, or is disabled, is not routed at all.
  */
 #ifndef LIBROUTE_RULES_H
 #define LIBROUTE_RULES_H
@@ -75,7 +78,9 @@ struct route_table_opts {
 	const char *delimiters;		/* sub-address delimiters, "+" default;
 					   NULL or "" turns splitting off */
 	bool case_sensitive;		/* local parts compared as given */
-	unsigned max_depth;		/* forward expansion depth, default 8 */
+	unsigned max_depth;		/* most forward rules one recipient may
+					   pass through, default 8; 0 means
+					   the default */
 };
 
 /* route_table_opts_init - fill opts with the defaults ("+", false, 8). */
@@ -106,6 +111,15 @@ struct route_table_builder *route_table_builder_new(
  * a rule for a domain that was not added) and returns -1 with the reason,
  * leaving the builder as it was.  Domains must be added before their rules;
  * destinations may come in any order.
+ *
+ * Details of the rule checks: a forward needs 1..N mailboxes, none given
+ * twice; drop and reject take no destinations; only reject takes a text
+ * ("" means none), at most 200 bytes and without control characters.  Two
+ * rules with the same match string (after normalising the domain and
+ * folding the local part as the table compares them) are refused with
+ * ROUTE_EEXIST, a rule whose domain was not added with ROUTE_ENOENT, the
+ * rest with ROUTE_EINVAL.  A destination that no add_dest named counts as
+ * not verified.  The messages name the rule or address concerned.
  */
 int route_table_builder_add_domain(struct route_table_builder *b,
     const struct route_domain_def *def, struct route_error *err);
@@ -120,6 +134,14 @@ int route_table_builder_add_rule(struct route_table_builder *b,
  * the addresses of the loop) or that is deeper than max_depth is refused,
  * so lookups can never loop.  Consumes the builder in every case (*b is
  * set to NULL).  Returns the table with one reference, or NULL with err set.
+ *
+ * Where a destination leads is found with the lookup order itself, so a
+ * loop closed by a sub-address, a pattern or a catch-all is refused too
+ * ("forwarding loop: a@x -> b@x -> a@x (rules a@x, @x)"); rules that cannot
+ * match (disabled, inactive, in a disabled domain) take no part.  Because
+ * enabling a rule, verifying a destination or enabling a domain can close a
+ * loop, a store checks a change by building the table with it.  A non-zero
+ * rule id given to two rules is refused with ROUTE_EINVAL.
  */
 struct route_table *route_table_builder_finish(struct route_table_builder **b,
     struct route_error *err);
@@ -166,7 +188,10 @@ struct route_decision {
 				   duplicates removed, in first-seen order */
 	size_t ndests;
 	char why[256];		/* one line for a person: "exact rule 12
-				   info@example.com -> forward" */
+				   info@example.com: forward to me@gmail.com",
+				   "no rule; domain example.com refuses
+				   unknown addresses"; ends in "..." when
+				   it did not fit */
 };
 
 /*
@@ -178,12 +203,36 @@ struct route_decision {
  * Fills *d (release with route_decision_clear) and returns 0; returns -1
  * with ROUTE_EINVAL when rcpt is not a valid address.  The strings in *d
  * other than dests point into t and live as long as the caller's reference.
+ *
+ * Expansion: a destination in one of the table's domains goes through the
+ * lookup order again; a forward gives its own destinations (recursively),
+ * a drop gives nothing, and anything else (reject, unknown address, pass,
+ * disabled domain) keeps the destination as it is, for the MTA to deliver
+ * or bounce.  Duplicates (compared as the table compares addresses) are
+ * removed, first seen first.  A forward whose every destination drops
+ * gives ROUTE_DROP.  An address without a domain ("<postmaster>") is not
+ * routed; the null path "<>" is ROUTE_EINVAL.  Returns -1 with ROUTE_ESYS
+ * only if expansion went deeper than max_depth, which finish() prevents.
  */
 int route_table_lookup(const struct route_table *t, const char *rcpt,
     struct route_decision *d, struct route_error *err);
 
 /* route_decision_clear - free what a lookup allocated in d. */
 void route_decision_clear(struct route_decision *d);
+
+/*
+ * route_decision_reply - the SMTP reply for a decision that refuses the
+ * recipient, so the milter, the policy daemon and "milter-ctl test" show
+ * the same words.  For ROUTE_REJECT sets *code_r "550", *xcode_r "5.7.1"
+ * and *text_r the rule's text (or "Recipient address rejected"); for
+ * ROUTE_UNKNOWN "550", "5.1.1", "Recipient address unknown"; returns 1.
+ * For every other verdict sets the three to NULL and returns 0.  The
+ * strings are constants or point into d; none of the out-pointers may be
+ * NULL.  The text is plain: smfi_setreply() ignores a text with a lone
+ * '%', so a libmilter caller must double each '%' first.
+ */
+int route_decision_reply(const struct route_decision *d, const char **code_r,
+    const char **xcode_r, const char **text_r);
 
 /* route_verdict_name - "forward", "drop", "reject", "unknown", "pass",
  * "not-routed". */
@@ -199,8 +248,9 @@ int route_action_parse(const char *s, enum route_action *a_r);
 
 /*
  * route_table_rule_active - whether the rule with store id is active in t:
- * enabled and, for a forward, every destination verified (or itself a
- * routed address).  Returns 1, 0, or -1 when t has no such rule.
+ * enabled and, for a forward, every destination verified (or itself an
+ * address in one of t's domains).  Returns 1, 0, or -1 when t has no such
+ * rule (id 0 never names a rule).
  */
 int route_table_rule_active(const struct route_table *t, int64_t id);
 

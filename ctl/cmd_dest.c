@@ -1,0 +1,123 @@
+/*
+ * cmd_dest.c - "milter-ctl dest ...": the mailboxes mail may be forwarded
+ * to.  A destination starts pending and a forward rule that uses it stays
+ * inactive until "dest verify", so mail is never sent to an address whose
+ * owner did not agree to receive it.
+ */
+#include <stdlib.h>
+
+#include <libroute/addr.h>
+#include <libroute/alloc.h>
+
+#include "ctl.h"
+
+/* dest_display - the stored form of addr (domain as lower-case A-label). */
+static char *
+dest_display(const char *addr)
+{
+	struct route_addr a;
+	char *s;
+
+	if (route_addr_parse(addr, &a, NULL) == -1)
+		return route_xstrdup(addr);
+	s = route_addr_format(&a);
+	route_addr_free(&a);
+	return s;
+}
+
+/* dest_done - the line that confirms a change to addr. */
+static int
+dest_done(const char *verb, const char *addr, const char *note)
+{
+	char *shown = dest_display(addr);
+
+	printf("%s destination %s%s\n", verb, shown, note);
+	free(shown);
+	return CTL_EXIT_OK;
+}
+
+/* cmd_dest_add - add a destination, pending until verified. */
+int
+cmd_dest_add(struct ctl *ctl, const struct ctl_args *args)
+{
+	struct route_error err;
+
+	if (route_store_dest_add(ctl->store, &ctl->actor, args->pos[0], &err) ==
+	    -1)
+		return ctl_fail_on(&err, args->pos[0]);
+	return dest_done("added", args->pos[0], " (pending until verified)");
+}
+
+/* cmd_dest_list - every destination and whether it is verified. */
+int
+cmd_dest_list(struct ctl *ctl, const struct ctl_args *args)
+{
+	static const char *const headers[] = {"ADDRESS", "STATUS"};
+	struct route_store_dest *list;
+	struct route_error err;
+	struct ctl_table *t;
+	struct ctl_json j;
+	size_t n, i;
+
+	if (route_store_dest_list(ctl->store, &list, &n, &err) == -1)
+		return ctl_fail(&err);
+	if (args->json) {
+		ctl_json_init(&j, stdout);
+		ctl_json_begin_array(&j);
+		for (i = 0; i < n; i++) {
+			ctl_json_begin_object(&j);
+			ctl_json_key(&j, "address");
+			ctl_json_string(&j, list[i].addr);
+			ctl_json_key(&j, "status");
+			ctl_json_string(&j, list[i].verified ? "verified"
+							     : "pending");
+			ctl_json_key(&j, "created");
+			ctl_json_int(&j, list[i].created);
+			ctl_json_key(&j, "verified_at");
+			if (list[i].verified)
+				ctl_json_int(&j, list[i].verified_at);
+			else
+				ctl_json_null(&j);
+			ctl_json_end_object(&j);
+		}
+		ctl_json_end_array(&j);
+		ctl_json_finish(&j);
+	} else {
+		t = ctl_table_new(2, headers);
+		for (i = 0; i < n; i++) {
+			const char *row[] = {
+			    list[i].addr,
+			    list[i].verified ? "verified" : "pending",
+			};
+			ctl_table_add(t, row);
+		}
+		ctl_table_print(t, stdout);
+		ctl_table_free(&t);
+	}
+	route_store_dest_list_free(&list, n);
+	return CTL_EXIT_OK;
+}
+
+/* cmd_dest_verify - mark a destination verified; its rules become active. */
+int
+cmd_dest_verify(struct ctl *ctl, const struct ctl_args *args)
+{
+	struct route_error err;
+
+	if (route_store_dest_verify(ctl->store, &ctl->actor, args->pos[0],
+				    &err) == -1)
+		return ctl_fail_on(&err, args->pos[0]);
+	return dest_done("verified", args->pos[0], "");
+}
+
+/* cmd_dest_remove - remove a destination no rule uses. */
+int
+cmd_dest_remove(struct ctl *ctl, const struct ctl_args *args)
+{
+	struct route_error err;
+
+	if (route_store_dest_remove(ctl->store, &ctl->actor, args->pos[0],
+				    &err) == -1)
+		return ctl_fail_on(&err, args->pos[0]);
+	return dest_done("removed", args->pos[0], "");
+}

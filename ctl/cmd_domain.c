@@ -1,0 +1,131 @@
+/*
+ * cmd_domain.c - "milter-ctl domain ...": the domains whose mail is routed.
+ * The store checks every change; these functions only turn arguments into
+ * a store call and its result into one line or a listing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libroute/addr.h>
+#include <libroute/alloc.h>
+
+#include "ctl.h"
+
+/* domain_display - the stored form of name (A-label, lower case). */
+static char *
+domain_display(const char *name)
+{
+	char *norm;
+
+	if (route_domain_normalise(name, &norm, NULL) == -1)
+		return route_xstrdup(name);
+	return norm;
+}
+
+/* cmd_domain_add - add a domain, with its settings from the options. */
+int
+cmd_domain_add(struct ctl *ctl, const struct ctl_args *args)
+{
+	struct route_domain_def def = {
+	    .name = args->pos[0],
+	    .enabled = !args->disabled,
+	    .unknown = args->unknown,
+	    .subaddress = !args->no_subaddress,
+	};
+	struct route_error err;
+	char *name;
+
+	if (route_store_domain_add(ctl->store, &ctl->actor, &def, &err) == -1)
+		return ctl_fail_on(&err, args->pos[0]);
+	name = domain_display(def.name);
+	printf("added domain %s\n", name);
+	free(name);
+	return CTL_EXIT_OK;
+}
+
+/* cmd_domain_list - every domain and its settings. */
+int
+cmd_domain_list(struct ctl *ctl, const struct ctl_args *args)
+{
+	static const char *const headers[] = {"NAME", "ENABLED", "UNKNOWN",
+					      "SUBADDRESS"};
+	struct route_store_domain *list;
+	struct route_error err;
+	struct ctl_table *t;
+	struct ctl_json j;
+	size_t n, i;
+
+	if (route_store_domain_list(ctl->store, &list, &n, &err) == -1)
+		return ctl_fail(&err);
+	if (args->json) {
+		ctl_json_init(&j, stdout);
+		ctl_json_begin_array(&j);
+		for (i = 0; i < n; i++) {
+			ctl_json_begin_object(&j);
+			ctl_json_key(&j, "name");
+			ctl_json_string(&j, list[i].name);
+			ctl_json_key(&j, "enabled");
+			ctl_json_bool(&j, list[i].enabled);
+			ctl_json_key(&j, "unknown");
+			ctl_json_string(&j,
+					list[i].unknown == ROUTE_UNKNOWN_PASS
+					    ? "pass"
+					    : "reject");
+			ctl_json_key(&j, "subaddress");
+			ctl_json_bool(&j, list[i].subaddress);
+			ctl_json_key(&j, "created");
+			ctl_json_int(&j, list[i].created);
+			ctl_json_end_object(&j);
+		}
+		ctl_json_end_array(&j);
+		ctl_json_finish(&j);
+	} else {
+		t = ctl_table_new(4, headers);
+		for (i = 0; i < n; i++) {
+			const char *row[] = {
+			    list[i].name,
+			    list[i].enabled ? "yes" : "no",
+			    list[i].unknown == ROUTE_UNKNOWN_PASS ? "pass"
+								  : "reject",
+			    list[i].subaddress ? "on" : "off",
+			};
+			ctl_table_add(t, row);
+		}
+		ctl_table_print(t, stdout);
+		ctl_table_free(&t);
+	}
+	route_store_domain_list_free(&list, n);
+	return CTL_EXIT_OK;
+}
+
+/* cmd_domain_set - change one setting of a domain. */
+int
+cmd_domain_set(struct ctl *ctl, const struct ctl_args *args)
+{
+	struct route_error err;
+	char *name;
+
+	if (route_store_domain_set(ctl->store, &ctl->actor, args->pos[0],
+				   args->pos[1], args->pos[2], &err) == -1)
+		return ctl_fail_on(&err, args->pos[0]);
+	name = domain_display(args->pos[0]);
+	printf("domain %s: %s %s\n", name, args->pos[1], args->pos[2]);
+	free(name);
+	return CTL_EXIT_OK;
+}
+
+/* cmd_domain_remove - remove a domain that nothing uses any more. */
+int
+cmd_domain_remove(struct ctl *ctl, const struct ctl_args *args)
+{
+	struct route_error err;
+	char *name;
+
+	if (route_store_domain_remove(ctl->store, &ctl->actor, args->pos[0],
+				      &err) == -1)
+		return ctl_fail_on(&err, args->pos[0]);
+	name = domain_display(args->pos[0]);
+	printf("removed domain %s\n", name);
+	free(name);
+	return CTL_EXIT_OK;
+}

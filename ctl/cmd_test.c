@@ -1,0 +1,214 @@
+/*
+ * cmd_test.c - "milter-ctl test" and "milter-ctl audit": the read-only
+ * commands.  test builds the rule table from the store and asks it with
+ * route_table_lookup, the call the milter makes, and shows the reply with
+ * route_decision_reply, the words the milter sends; it never decides
+ * anything itself, so it cannot disagree with the daemons.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libroute/addr.h>
+#include <libroute/alloc.h>
+
+#include "ctl.h"
+
+/* check_sender - refuse a --from that is not an SMTP path ("<>" is one). */
+static int
+check_sender(const char *from, struct route_error *err)
+{
+	struct route_addr addr;
+	struct route_error perr;
+
+	if (route_addr_parse(from, &addr, &perr) == -1)
+		return route_error_set(err, perr.code, "sender %s: %s", from,
+				       perr.msg);
+	route_addr_free(&addr);
+	return 0;
+}
+
+/* test_print_json - the decision as one JSON object. */
+static void
+test_print_json(const struct ctl_args *args, const struct route_decision *d)
+{
+	const char *code, *xcode, *text;
+	struct ctl_json j;
+	char *reply;
+	size_t i;
+
+	ctl_json_init(&j, stdout);
+	ctl_json_begin_object(&j);
+	ctl_json_key(&j, "recipient");
+	ctl_json_string(&j, args->pos[0]);
+	ctl_json_key(&j, "sender");
+	ctl_json_string(&j, args->from);
+	ctl_json_key(&j, "action");
+	ctl_json_string(&j, route_verdict_name(d->verdict));
+	ctl_json_key(&j, "reason");
+	ctl_json_string(&j, route_reason_name(d->reason));
+	ctl_json_key(&j, "rule_id");
+	if (d->rule_id != 0)
+		ctl_json_int(&j, d->rule_id);
+	else
+		ctl_json_null(&j);
+	ctl_json_key(&j, "rule");
+	ctl_json_string(&j, d->rule_match);
+	ctl_json_key(&j, "destinations");
+	ctl_json_begin_array(&j);
+	for (i = 0; i < d->ndests; i++)
+		ctl_json_string(&j, d->dests[i]);
+	ctl_json_end_array(&j);
+	ctl_json_key(&j, "reply");
+	if (route_decision_reply(d, &code, &xcode, &text)) {
+		reply = route_xasprintf("%s %s %s", code, xcode, text);
+		ctl_json_string(&j, reply);
+		free(reply);
+	} else
+		ctl_json_null(&j);
+	ctl_json_key(&j, "why");
+	ctl_json_string(&j, d->why);
+	ctl_json_end_object(&j);
+	ctl_json_finish(&j);
+}
+
+/* test_print_text - the decision as "key: value" lines. */
+static void
+test_print_text(const struct ctl_args *args, const struct route_decision *d)
+{
+	const char *code, *xcode, *text;
+	size_t i;
+
+	printf("recipient: %s\n", args->pos[0]);
+	if (args->from != NULL)
+		printf("sender: %s\n", args->from);
+	printf("action: %s\n", route_verdict_name(d->verdict));
+	if (d->rule_id != 0)
+		printf("matched: %s, rule %lld (%s)\n",
+		       route_reason_name(d->reason), (long long)d->rule_id,
+		       d->rule_match ? d->rule_match : "");
+	else
+		printf("matched: %s\n", route_reason_name(d->reason));
+	if (d->verdict == ROUTE_FORWARD) {
+		fputs("destinations:", stdout);
+		for (i = 0; i < d->ndests; i++)
+			printf("%s %s", i ? "," : "", d->dests[i]);
+		puts(d->ndests == 0 ? " none" : "");
+	}
+	if (route_decision_reply(d, &code, &xcode, &text))
+		printf("reply: %s %s %s\n", code, xcode, text);
+	printf("why: %s\n", d->why);
+}
+
+/* cmd_test - what the milter would do with mail for RCPT. */
+int
+cmd_test(struct ctl *ctl, const struct ctl_args *args)
+{
+	struct route_decision d;
+	struct route_table *t;
+	struct route_error err;
+
+	if (args->from != NULL && check_sender(args->from, &err) == -1)
+		return ctl_fail(&err);
+	if (route_store_load(ctl->store, &t, NULL, &err) == -1)
+		return ctl_fail(&err);
+	if (route_table_lookup(t, args->pos[0], &d, &err) == -1) {
+		route_table_unref(&t);
+		return ctl_fail_on(&err, args->pos[0]);
+	}
+	if (args->json)
+		test_print_json(args, &d);
+	else
+		test_print_text(args, &d);
+	route_decision_clear(&d);
+	route_table_unref(&t);
+	return CTL_EXIT_OK;
+}
+
+/* audit_time - local time as "2024-05-01 10:00:00". */
+static void
+audit_time(int64_t when, char *buf, size_t len)
+{
+	time_t tt = (time_t)when;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)when);
+}
+
+/* audit_json - one object per change, with the old and new values. */
+static void
+audit_json(const struct route_audit_entry *list, size_t n)
+{
+	struct ctl_json j;
+	size_t i;
+
+	ctl_json_init(&j, stdout);
+	ctl_json_begin_array(&j);
+	for (i = 0; i < n; i++) {
+		ctl_json_begin_object(&j);
+		ctl_json_key(&j, "id");
+		ctl_json_int(&j, list[i].id);
+		ctl_json_key(&j, "time");
+		ctl_json_int(&j, list[i].time);
+		ctl_json_key(&j, "user");
+		ctl_json_string(&j, list[i].user);
+		ctl_json_key(&j, "command");
+		ctl_json_string(&j, list[i].command);
+		ctl_json_key(&j, "old");
+		ctl_json_string(&j, list[i].old_value);
+		ctl_json_key(&j, "new");
+		ctl_json_string(&j, list[i].new_value);
+		ctl_json_end_object(&j);
+	}
+	ctl_json_end_array(&j);
+	ctl_json_finish(&j);
+}
+
+/*
+ * audit_text - one line per change, "#ID TIME USER: COMMAND", then the
+ * object as it was ("-") and as it became ("+"), like a diff.
+ */
+static void
+audit_text(const struct route_audit_entry *list, size_t n)
+{
+	char when[32];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		audit_time(list[i].time, when, sizeof(when));
+		printf("#%lld %s ", (long long)list[i].id, when);
+		ctl_print_clean(stdout, list[i].user);
+		fputs(": ", stdout);
+		ctl_print_clean(stdout, list[i].command);
+		if (list[i].old_value != NULL) {
+			fputs("\n  - ", stdout);
+			ctl_print_clean(stdout, list[i].old_value);
+		}
+		if (list[i].new_value != NULL) {
+			fputs("\n  + ", stdout);
+			ctl_print_clean(stdout, list[i].new_value);
+		}
+		fputc('\n', stdout);
+	}
+}
+
+/* cmd_audit - who changed what, newest last. */
+int
+cmd_audit(struct ctl *ctl, const struct ctl_args *args)
+{
+	struct route_audit_entry *list;
+	struct route_error err;
+	size_t n;
+
+	if (route_store_audit_list(ctl->store, args->limit, &list, &n, &err) ==
+	    -1)
+		return ctl_fail(&err);
+	if (args->json)
+		audit_json(list, n);
+	else
+		audit_text(list, n);
+	route_store_audit_list_free(&list, n);
+	return CTL_EXIT_OK;
+}

@@ -1,0 +1,488 @@
+/*
+ * rules_lookup.c - the one routing decision: route_table_lookup and the
+ * lookup order it shares with the builder's loop check (rules.h).
+ *
+ * Everything here only reads the table, so any number of threads may look
+ * up in one table at once.  Building and checking a table is in rules.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libroute/addr.h>
+#include <libroute/alloc.h>
+#include <libroute/rules.h>
+
+#include "rules_int.h"
+
+/* Longest lookup key: a local part, '@', a domain (or literal), NUL. */
+#define KEY_MAX (ROUTE_LOCAL_MAX + ROUTE_PATH_MAX + 2)
+
+/* A small set of indices; the first few live on the stack. */
+struct rt_vec {
+	uint32_t *v;
+	size_t n, cap;
+	uint32_t inl[8];
+};
+
+/* rt_hash_str - FNV-1a, then a finaliser so linear probing spreads well. */
+uint32_t
+rt_hash_str(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+/* key_equal - stored NUL-terminated key equals s[0..len). */
+static bool
+key_equal(const char *key, const char *s, size_t len)
+{
+	return strncmp(key, s, len) == 0 && key[len] == '\0';
+}
+
+/* rt_rule_find - probe the rule hash for a key of any kind. */
+uint32_t
+rt_rule_find(const struct route_table *t, const char *s, size_t len)
+{
+	const struct rt_hash *h = &t->rule_hash;
+	uint32_t hash = rt_hash_str(s, len), i;
+	const struct rt_rule *r;
+
+	for (i = hash & h->mask; h->slots[i].idx != RT_NONE;
+	     i = (i + 1) & h->mask) {
+		if (h->slots[i].hash != hash)
+			continue;
+		r = rt_rule_get(t, h->slots[i].idx);
+		if (r->keylen == len && memcmp(r->key, s, len) == 0)
+			return h->slots[i].idx;
+	}
+	return RT_NONE;
+}
+
+/* rt_domain_find - probe the domain hash. */
+uint32_t
+rt_domain_find(const struct route_table *t, const char *s, size_t len)
+{
+	const struct rt_hash *h = &t->domain_hash;
+	uint32_t hash = rt_hash_str(s, len), i;
+
+	for (i = hash & h->mask; h->slots[i].idx != RT_NONE;
+	     i = (i + 1) & h->mask)
+		if (h->slots[i].hash == hash &&
+		    key_equal(t->domains[h->slots[i].idx].name, s, len))
+			return h->slots[i].idx;
+	return RT_NONE;
+}
+
+/* char_len - bytes in the UTF-8 character at s, at most n; 1 if invalid. */
+static size_t
+char_len(const char *s, size_t n)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+
+	return len > n ? n : len;
+}
+
+/*
+ * glob_match - '*' matches any run, '?' one character (UTF-8 aware, since
+ * local parts may be UTF-8).  Greedy with one backtrack point, which is
+ * exact for these two wildcards and linear in practice.
+ */
+static bool
+glob_match(const char *p, size_t plen, const char *s, size_t slen)
+{
+	size_t pi = 0, si = 0, star = (size_t)-1, mark = 0;
+
+	while (si < slen) {
+		if (pi < plen && p[pi] == '*') {
+			star = ++pi;
+			mark = si;
+		} else if (pi < plen && p[pi] == '?') {
+			pi++;
+			si += char_len(s + si, slen - si);
+		} else if (pi < plen && p[pi] == s[si]) {
+			pi++;
+			si++;
+		} else if (star != (size_t)-1) {
+			pi = star;
+			mark += char_len(s + mark, slen - mark);
+			si = mark;
+		} else
+			return false;
+	}
+	while (pi < plen && p[pi] == '*')
+		pi++;
+	return pi == plen;
+}
+
+/* exact_active - the active exact rule with key s[0..len), or RT_NONE. */
+static uint32_t
+exact_active(const struct route_table *t, const char *s, size_t len)
+{
+	uint32_t ref = rt_rule_find(t, s, len);
+	const struct rt_rule *r;
+
+	if (ref == RT_NONE)
+		return RT_NONE;
+	r = rt_rule_get(t, ref);
+	return r->kind == ROUTE_MATCH_EXACT && r->active ? ref : RT_NONE;
+}
+
+/* pattern_active - first active pattern of dom matching local[0..n). */
+static uint32_t
+pattern_active(const struct route_table *t, const struct rt_domain *dom,
+	       const char *local, size_t n)
+{
+	const struct rt_pattern *p = t->patterns + dom->patterns;
+	uint32_t i;
+
+	const struct rt_rule *r;
+
+	for (i = 0; i < dom->npatterns; i++) {
+		r = rt_rule_get(t, p[i].rule);
+		if (r->active && glob_match(r->key, p[i].len, local, n))
+			return p[i].rule;
+	}
+	return RT_NONE;
+}
+
+/* rt_resolve - steps 1-4 of the lookup order for one address. */
+void
+rt_resolve(const struct route_table *t, const struct route_addr *a,
+	   struct rt_match *m_r)
+{
+	const struct rt_domain *dom;
+	size_t llen, dlen, base = 0;
+	char key[KEY_MAX], *local;
+	uint32_t r = RT_NONE;
+
+	m_r->rule = RT_NONE;
+	m_r->reason = ROUTE_BY_NONE;
+	dlen = strlen(a->domain);
+	m_r->domain = rt_domain_find(t, a->domain, dlen);
+	if (m_r->domain == RT_NONE || !t->domains[m_r->domain].enabled)
+		return;
+	dom = &t->domains[m_r->domain];
+	local = route_local_fold(a->local, t->case_sensitive);
+	llen = strlen(local);
+	if (dom->subaddress)
+		base = route_local_split(local, t->delimiters);
+	/* The parser's length limits make every valid address fit. */
+	if (llen + dlen + 2 <= sizeof(key)) {
+		memcpy(key, local, llen);
+		key[llen] = '@';
+		memcpy(key + llen + 1, a->domain, dlen + 1);
+		if ((r = exact_active(t, key, llen + 1 + dlen)) != RT_NONE)
+			m_r->reason = ROUTE_BY_EXACT;
+		else if (base > 0) {
+			memmove(key + base, key + llen, dlen + 2);
+			if ((r = exact_active(t, key, base + 1 + dlen)) !=
+			    RT_NONE)
+				m_r->reason = ROUTE_BY_SUBADDRESS;
+		}
+	}
+	if (r == RT_NONE &&
+	    ((r = pattern_active(t, dom, local, llen)) != RT_NONE ||
+	     (base > 0 &&
+	      (r = pattern_active(t, dom, local, base)) != RT_NONE)))
+		m_r->reason = ROUTE_BY_PATTERN;
+	if (r == RT_NONE && dom->catchall != RT_NONE &&
+	    rt_rule_get(t, dom->catchall)->active) {
+		r = dom->catchall;
+		m_r->reason = ROUTE_BY_CATCHALL;
+	}
+	m_r->rule = r;
+	free(local);
+}
+
+/* rt_line_init - start an empty line in buf. */
+void
+rt_line_init(struct rt_line *l, char *buf, size_t size)
+{
+	l->buf = buf;
+	l->size = size;
+	l->len = 0;
+	buf[0] = '\0';
+}
+
+/* rt_line_add - append s; a line that overflows ends in "...". */
+void
+rt_line_add(struct rt_line *l, const char *s)
+{
+	size_t n = strlen(s), room = l->size - 1 - l->len;
+
+	if (n <= room) {
+		memcpy(l->buf + l->len, s, n + 1);
+		l->len += n;
+		return;
+	}
+	memcpy(l->buf + l->len, s, room);
+	l->len = l->size - 1;
+	memcpy(l->buf + l->len - 3, "...", 4);
+}
+
+/* line_add_id - append " 12" for a rule with a store id. */
+static void
+line_add_id(struct rt_line *l, int64_t id)
+{
+	char num[24], *p = num + sizeof(num);
+	uint64_t v = id < 0 ? -(uint64_t)id : (uint64_t)id;
+
+	if (id == 0)
+		return;
+	*--p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	if (id < 0)
+		*--p = '-';
+	*--p = ' ';
+	rt_line_add(l, p);
+}
+
+/* vec_init - an empty set. */
+static void
+vec_init(struct rt_vec *x)
+{
+	x->v = x->inl;
+	x->n = 0;
+	x->cap = sizeof(x->inl) / sizeof(x->inl[0]);
+}
+
+/* vec_has - whether i is in the set; sets stay small, a scan is fastest. */
+static bool
+vec_has(const struct rt_vec *x, uint32_t i)
+{
+	size_t k;
+
+	for (k = 0; k < x->n; k++)
+		if (x->v[k] == i)
+			return true;
+	return false;
+}
+
+/* vec_add - append i. */
+static void
+vec_add(struct rt_vec *x, uint32_t i)
+{
+	if (x->n == x->cap) {
+		x->cap *= 2;
+		if (x->v == x->inl) {
+			x->v = route_xmalloc(x->cap * sizeof(*x->v));
+			memcpy(x->v, x->inl, sizeof(x->inl));
+		} else
+			x->v = route_xrealloc(x->v, x->cap * sizeof(*x->v));
+	}
+	x->v[x->n++] = i;
+}
+
+/* vec_free - release the heap part. */
+static void
+vec_free(struct rt_vec *x)
+{
+	if (x->v != x->inl)
+		free(x->v);
+}
+
+/*
+ * expand - add the final destinations of forward rule r to out.  A rule
+ * already expanded in this lookup adds nothing new, so it is skipped; the
+ * depth guard only trips if finish() let a chain through that it should
+ * have refused.
+ */
+static int
+expand(const struct route_table *t, uint32_t r, unsigned depth,
+       struct rt_vec *out, struct rt_vec *seen, struct route_error *err)
+{
+	const struct rt_rule *rule = rt_rule_get(t, r);
+	uint32_t k, di, tg;
+
+	if (depth > t->max_depth)
+		return route_error_set(
+		    err, ROUTE_ESYS,
+		    "forwarding through %s is deeper than %u rules",
+		    rt_rule_match(rule), t->max_depth);
+	for (k = 0; k < rule->ndests; k++) {
+		di = rt_rule_dest(t, rule, k);
+		tg = t->dests[di].target;
+		if (tg == RT_NONE) {
+			if (!vec_has(out, di))
+				vec_add(out, di);
+		} else if (rt_rule_get(t, tg)->action == ROUTE_ACTION_FORWARD &&
+			   !vec_has(seen, tg)) {
+			vec_add(seen, tg);
+			if (expand(t, tg, depth + 1, out, seen, err) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* decide_forward - verdict, dests and why for a matching forward rule. */
+static int
+decide_forward(const struct route_table *t, uint32_t r,
+	       struct route_decision *d, struct rt_line *why,
+	       struct route_error *err)
+{
+	struct rt_vec out, seen;
+	size_t k;
+
+	vec_init(&out);
+	vec_init(&seen);
+	vec_add(&seen, r);
+	if (expand(t, r, 1, &out, &seen, err) == -1) {
+		vec_free(&out);
+		vec_free(&seen);
+		return -1;
+	}
+	if (out.n == 0) {
+		d->verdict = ROUTE_DROP;
+		rt_line_add(why, "forward, but every destination drops");
+	} else {
+		d->verdict = ROUTE_FORWARD;
+		d->dests = route_xcalloc(out.n, sizeof(*d->dests));
+		d->ndests = out.n;
+		rt_line_add(why, "forward to ");
+		for (k = 0; k < out.n; k++) {
+			d->dests[k] = route_xstrdup(t->dests[out.v[k]].addr);
+			if (k > 0)
+				rt_line_add(why, ", ");
+			rt_line_add(why, d->dests[k]);
+		}
+	}
+	vec_free(&out);
+	vec_free(&seen);
+	return 0;
+}
+
+/* decide_rule - fill d for the rule the lookup order found. */
+static int
+decide_rule(const struct route_table *t, const struct rt_match *m,
+	    struct route_decision *d, struct route_error *err)
+{
+	const struct rt_rule *rule = rt_rule_get(t, m->rule);
+	struct rt_line why;
+
+	d->reason = m->reason;
+	d->rule_id = rule->id;
+	d->rule_match = rt_rule_match(rule);
+	rt_line_init(&why, d->why, sizeof(d->why));
+	rt_line_add(&why, route_reason_name(m->reason));
+	rt_line_add(&why, " rule");
+	line_add_id(&why, rule->id);
+	rt_line_add(&why, " ");
+	rt_line_add(&why, d->rule_match);
+	rt_line_add(&why, ": ");
+	switch (rule->action) {
+	case ROUTE_ACTION_FORWARD:
+		return decide_forward(t, m->rule, d, &why, err);
+	case ROUTE_ACTION_DROP:
+		d->verdict = ROUTE_DROP;
+		rt_line_add(&why, "drop");
+		break;
+	default:
+		d->verdict = ROUTE_REJECT;
+		d->text = rule->u.text;
+		rt_line_add(&why, "reject");
+		if (d->text != NULL) {
+			rt_line_add(&why, " \"");
+			rt_line_add(&why, d->text);
+			rt_line_add(&why, "\"");
+		}
+		break;
+	}
+	return 0;
+}
+
+/* decide_unmatched - not routed, or the domain's default. */
+static void
+decide_unmatched(const struct route_table *t, const struct route_addr *a,
+		 const struct rt_match *m, struct route_decision *d)
+{
+	const struct rt_domain *dom;
+	struct rt_line why;
+
+	rt_line_init(&why, d->why, sizeof(d->why));
+	if (m->domain == RT_NONE) {
+		d->verdict = ROUTE_NOT_ROUTED;
+		rt_line_add(&why, "domain ");
+		rt_line_add(&why, a->domain);
+		rt_line_add(&why, " is not routed");
+		return;
+	}
+	dom = &t->domains[m->domain];
+	if (!dom->enabled) {
+		d->verdict = ROUTE_NOT_ROUTED;
+		rt_line_add(&why, "domain ");
+		rt_line_add(&why, dom->name);
+		rt_line_add(&why, " is disabled");
+		return;
+	}
+	d->reason = ROUTE_BY_DEFAULT;
+	rt_line_add(&why, "no rule; domain ");
+	rt_line_add(&why, dom->name);
+	if (dom->unknown == ROUTE_UNKNOWN_PASS) {
+		d->verdict = ROUTE_PASS;
+		rt_line_add(&why, " passes unknown addresses to the MTA");
+	} else {
+		d->verdict = ROUTE_UNKNOWN;
+		rt_line_add(&why, " refuses unknown addresses");
+	}
+}
+
+/* route_table_lookup - decide what happens to one recipient. */
+int
+route_table_lookup(const struct route_table *t, const char *rcpt,
+		   struct route_decision *d, struct route_error *err)
+{
+	struct route_addr a;
+	struct rt_match m;
+	int rc = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (route_addr_parse(rcpt, &a, err) == -1)
+		return -1;
+	if (a.null_path) {
+		route_addr_free(&a);
+		return route_error_set(err, ROUTE_EINVAL,
+				       "the null path <> is not a recipient");
+	}
+	if (a.domain == NULL) {
+		d->verdict = ROUTE_NOT_ROUTED;
+		snprintf(d->why, sizeof(d->why), "address %s has no domain",
+			 a.local);
+		route_addr_free(&a);
+		return 0;
+	}
+	rt_resolve(t, &a, &m);
+	if (m.rule == RT_NONE)
+		decide_unmatched(t, &a, &m, d);
+	else if ((rc = decide_rule(t, &m, d, err)) == -1)
+		route_decision_clear(d);
+	route_addr_free(&a);
+	return rc;
+}
+
+/* route_decision_clear - free the destinations and reset d. */
+void
+route_decision_clear(struct route_decision *d)
+{
+	size_t k;
+
+	for (k = 0; k < d->ndests; k++)
+		free(d->dests[k]);
+	free(d->dests);
+	memset(d, 0, sizeof(*d));
+}

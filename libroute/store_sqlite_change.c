@@ -1,0 +1,393 @@
+/*
+ * store_sqlite_change.c - changes to domains and destinations in the SQLite
+ * store (rules are in store_sqlite_rule.c).  Each is one transaction taken
+ * with the write lock: check, write, prove that a rule table still builds,
+ * then store_finish commits with the audit row or rolls everything back.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libroute/addr.h>
+#include <libroute/alloc.h>
+#include <libroute/store.h>
+
+#include "store_sqlite.h"
+
+/*
+ * describe_domain / describe_dest - the object as stored now, as one line
+ * for the audit table.  Return 1 with a malloc'ed *line_r, 0 when there is
+ * no such object, -1 on a store error.
+ */
+static int
+describe_domain(struct route_store *s, const char *name, char **line_r,
+		struct route_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_stmt(
+	    s, err,
+	    "SELECT enabled, unknown, subaddress FROM domains WHERE name = ?",
+	    "t", name);
+	if (st == NULL)
+		return -1;
+	if ((rc = store_step(s, st, err)) == SQLITE_ROW)
+		*line_r = route_xasprintf(
+		    "domain %s %s unknown=%s subaddress=%s", name,
+		    sqlite3_column_int(st, 0) ? "enabled" : "disabled",
+		    sqlite3_column_text(st, 1),
+		    sqlite3_column_int(st, 2) ? "on" : "off");
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+describe_dest(struct route_store *s, const char *addr, char **line_r,
+	      struct route_error *err)
+{
+	int64_t verified_at;
+	int rc;
+
+	rc = store_int(s, err, &verified_at,
+		       "SELECT verified_at FROM destinations WHERE addr = ?",
+		       "t", addr);
+	if (rc == 1)
+		*line_r = route_xasprintf("dest %s %s", addr,
+					  verified_at ? "verified" : "pending");
+	return rc;
+}
+
+/* route_store_domain_add - a new routed domain. */
+int
+route_store_domain_add(struct route_store *s, const struct route_actor *who,
+		       const struct route_domain_def *def,
+		       struct route_error *err)
+{
+	char *name, *now = NULL;
+	int64_t one;
+	int rc;
+
+	if (route_domain_normalise(def->name, &name, err) == -1)
+		return -1;
+	if (store_begin(s, err) == -1) {
+		free(name);
+		return -1;
+	}
+	rc = store_int(s, err, &one, "SELECT 1 FROM domains WHERE name = ?",
+		       "t", name);
+	if (rc == 1)
+		rc = route_error_set(err, ROUTE_EEXIST,
+				     "domain %s exists already", name);
+	else if (rc == 0 &&
+		 (store_run(s, err,
+			    "INSERT INTO domains (name, enabled, unknown,"
+			    " subaddress, created) VALUES (?, ?, ?, ?, ?)",
+			    "tbtbi", name, (int)def->enabled,
+			    def->unknown == ROUTE_UNKNOWN_PASS ? "pass"
+							       : "reject",
+			    (int)def->subaddress, (int64_t)time(NULL)) == -1 ||
+		  store_check_build(s, err) == -1 ||
+		  describe_domain(s, name, &now, err) != 1))
+		rc = -1;
+	free(name);
+	return store_finish(s, who, rc, NULL, now, err);
+}
+
+/* The settings domain_set knows, with their two spellings each. */
+static const struct domain_key {
+	const char *key;
+	const char *column;
+	const char *yes, *no; /* yes stored as 1 ("pass" for unknown) */
+} domain_keys[] = {
+    {"enabled", "enabled", "yes", "no"},
+    {"unknown", "unknown", "pass", "reject"},
+    {"subaddress", "subaddress", "on", "off"},
+};
+
+/* route_store_domain_set - change one setting of a domain. */
+int
+route_store_domain_set(struct route_store *s, const struct route_actor *who,
+		       const char *name, const char *key, const char *value,
+		       struct route_error *err)
+{
+	const struct domain_key *k = NULL;
+	char *dom, *old = NULL, *now = NULL, *sql;
+	bool yes;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(domain_keys) / sizeof(domain_keys[0]); i++)
+		if (strcmp(key, domain_keys[i].key) == 0)
+			k = &domain_keys[i];
+	if (k == NULL)
+		return route_error_set(
+		    err, ROUTE_EINVAL,
+		    "unknown domain setting \"%s\" (use enabled, unknown or "
+		    "subaddress)",
+		    key);
+	if (strcmp(value, k->yes) != 0 && strcmp(value, k->no) != 0)
+		return route_error_set(
+		    err, ROUTE_EINVAL,
+		    "domain setting %s takes %s or %s, not \"%s\"", key, k->yes,
+		    k->no, value);
+	yes = strcmp(value, k->yes) == 0;
+	if (route_domain_normalise(name, &dom, err) == -1)
+		return -1;
+	if (store_begin(s, err) == -1) {
+		free(dom);
+		return -1;
+	}
+	rc = describe_domain(s, dom, &old, err);
+	if (rc == 0)
+		rc = route_error_set(err, ROUTE_ENOENT,
+				     "domain %s is not known", dom);
+	else if (rc == 1) {
+		/* column comes from domain_keys, never from the caller */
+		sql = route_xasprintf(
+		    "UPDATE domains SET %s = ? WHERE name = ?", k->column);
+		if (strcmp(k->key, "unknown") == 0)
+			rc = store_run(s, err, sql, "tt", value, dom);
+		else
+			rc = store_run(s, err, sql, "bt", (int)yes, dom);
+		free(sql);
+		if (rc == 0 && (store_check_build(s, err) == -1 ||
+				describe_domain(s, dom, &now, err) != 1))
+			rc = -1;
+	}
+	free(dom);
+	return store_finish(s, who, rc, old, now, err);
+}
+
+/* plural - "1 rule", "2 rules". */
+static const char *
+plural(int64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/*
+ * domain_in_use - refuse removing a domain that rules, destinations, or
+ * forwards from other domains still name; the reason counts each kind
+ * ("still used by 2 rules and 1 destination").
+ */
+static int
+domain_in_use(struct route_store *s, const char *dom, struct route_error *err)
+{
+	static const char *const what[3][2] = {
+	    {"rule", "rules"},
+	    {"destination", "destinations"},
+	    {"forward from another domain", "forwards from other domains"},
+	};
+	char why[ROUTE_ERROR_MAX];
+	const char *sep;
+	int64_t n[3];
+	size_t i, k, len = 0, parts = 0;
+
+	if (store_int(s, err, &n[0],
+		      "SELECT count(*) FROM rules WHERE domain = ?", "t",
+		      dom) != 1 ||
+	    store_int(s, err, &n[1],
+		      "SELECT count(*) FROM destinations"
+		      " WHERE substr(addr, -length(?1) - 1) = '@' || ?1",
+		      "t", dom) != 1 ||
+	    store_int(s, err, &n[2],
+		      "SELECT count(DISTINCT d.rule_id) FROM rule_dests d"
+		      " JOIN rules r ON r.id = d.rule_id"
+		      " WHERE r.domain != ?1"
+		      " AND substr(d.addr, -length(?1) - 1) = '@' || ?1",
+		      "t", dom) != 1)
+		return -1;
+	for (i = 0; i < 3; i++)
+		parts += n[i] != 0;
+	if (parts == 0)
+		return 0;
+	why[0] = '\0';
+	for (i = 0, k = 0; i < 3; i++) {
+		if (n[i] == 0)
+			continue;
+		sep = k == 0 ? "" : k + 1 == parts ? " and " : ", ";
+		len +=
+		    (size_t)snprintf(why + len, sizeof(why) - len, "%s%lld %s",
+				     sep, (long long)n[i], what[i][n[i] != 1]);
+		k++;
+	}
+	return route_error_set(
+	    err, ROUTE_EINVAL,
+	    "domain %s is still used by %s; remove them first", dom, why);
+}
+
+/* route_store_domain_remove - forget a domain nothing uses any more. */
+int
+route_store_domain_remove(struct route_store *s, const struct route_actor *who,
+			  const char *name, struct route_error *err)
+{
+	char *dom, *old = NULL;
+	int rc;
+
+	if (route_domain_normalise(name, &dom, err) == -1)
+		return -1;
+	if (store_begin(s, err) == -1) {
+		free(dom);
+		return -1;
+	}
+	rc = describe_domain(s, dom, &old, err);
+	if (rc == 0)
+		rc = route_error_set(err, ROUTE_ENOENT,
+				     "domain %s is not known", dom);
+	else if (rc == 1) {
+		rc = domain_in_use(s, dom, err);
+		if (rc == 0)
+			rc = store_run(s, err,
+				       "DELETE FROM domains WHERE name = ?",
+				       "t", dom);
+	}
+	free(dom);
+	return store_finish(s, who, rc, old, NULL, err);
+}
+
+/* route_store_dest_add - a new destination, pending verification. */
+int
+route_store_dest_add(struct route_store *s, const struct route_actor *who,
+		     const char *addr, struct route_error *err)
+{
+	char *a, *stored = NULL, *now = NULL;
+	int rc;
+
+	if (store_norm_mailbox(addr, &a, err) == -1)
+		return -1;
+	if (store_begin(s, err) == -1) {
+		free(a);
+		return -1;
+	}
+	rc = store_find_dest(s, a, &stored, err);
+	if (rc == 1 && strcmp(stored, a) == 0)
+		rc = route_error_set(err, ROUTE_EEXIST,
+				     "destination %s exists already", a);
+	else if (rc == 1)
+		rc = route_error_set(err, ROUTE_EEXIST,
+				     "destination %s exists already as %s", a,
+				     stored);
+	else if (rc == 0 &&
+		 (store_run(s, err,
+			    "INSERT INTO destinations (addr, created)"
+			    " VALUES (?, ?)",
+			    "ti", a, (int64_t)time(NULL)) == -1 ||
+		  store_check_build(s, err) == -1 ||
+		  describe_dest(s, a, &now, err) != 1))
+		rc = -1;
+	free(a);
+	free(stored);
+	return store_finish(s, who, rc, NULL, now, err);
+}
+
+/*
+ * known_dest - normalise addr, take the write lock and find the stored
+ * destination (ROUTE_ENOENT when there is none).  0 with the stored
+ * spelling in *stored_r and its audit line in *old_r, or -1; either way
+ * the caller ends the transaction with store_finish.
+ */
+static int
+known_dest(struct route_store *s, const char *addr, char **stored_r,
+	   char **old_r, struct route_error *err)
+{
+	char *a;
+	int rc;
+
+	if (store_norm_mailbox(addr, &a, err) == -1)
+		return -1;
+	rc = store_begin(s, err);
+	if (rc == 0)
+		rc = store_find_dest(s, a, stored_r, err);
+	if (rc == 0)
+		rc = route_error_set(err, ROUTE_ENOENT,
+				     "destination %s is not known", a);
+	else if (rc == 1)
+		rc = describe_dest(s, *stored_r, old_r, err) == 1 ? 0 : -1;
+	free(a);
+	return rc;
+}
+
+/*
+ * route_store_dest_verify - mark a destination verified.  Verifying again
+ * succeeds and keeps the first time, so a script may repeat it.
+ */
+int
+route_store_dest_verify(struct route_store *s, const struct route_actor *who,
+			const char *addr, struct route_error *err)
+{
+	char *a = NULL, *old = NULL, *now = NULL;
+	int rc;
+
+	rc = known_dest(s, addr, &a, &old, err);
+	if (rc == 0 && (store_run(s, err,
+				  "UPDATE destinations SET verified_at = ?"
+				  " WHERE addr = ? AND verified_at = 0",
+				  "it", (int64_t)time(NULL), a) == -1 ||
+			store_check_build(s, err) == -1 ||
+			describe_dest(s, a, &now, err) != 1))
+		rc = -1;
+	free(a);
+	return store_finish(s, who, rc, old, now, err);
+}
+
+/* dest_in_use - refuse removing a destination a rule forwards to. */
+static int
+dest_in_use(struct route_store *s, const char *addr, struct route_error *err)
+{
+	sqlite3_stmt *st;
+	int64_t n;
+	int rc;
+
+	st = store_stmt(s, err,
+			"SELECT r.id, r.match,"
+			" (SELECT count(*) FROM rule_dests WHERE addr = ?1)"
+			" FROM rule_dests d JOIN rules r ON r.id = d.rule_id"
+			" WHERE d.addr = ?1 ORDER BY r.id LIMIT 1",
+			"t", addr);
+	if (st == NULL)
+		return -1;
+	rc = store_step(s, st, err);
+	if (rc == SQLITE_ROW) {
+		n = sqlite3_column_int64(st, 2) - 1;
+		if (n == 0)
+			route_error_set(
+			    err, ROUTE_EINVAL,
+			    "destination %s is used by rule %lld (%s); remove "
+			    "that rule first",
+			    addr, (long long)sqlite3_column_int64(st, 0),
+			    sqlite3_column_text(st, 1));
+		else
+			route_error_set(
+			    err, ROUTE_EINVAL,
+			    "destination %s is used by rule %lld (%s) and %lld "
+			    "more rule%s; remove them first",
+			    addr, (long long)sqlite3_column_int64(st, 0),
+			    sqlite3_column_text(st, 1), (long long)n,
+			    plural(n));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * route_store_dest_remove - forget a destination no rule uses.  No table
+ * is built: the destination is unused, so the table cannot change.
+ */
+int
+route_store_dest_remove(struct route_store *s, const struct route_actor *who,
+			const char *addr, struct route_error *err)
+{
+	char *a = NULL, *old = NULL;
+	int rc;
+
+	rc = known_dest(s, addr, &a, &old, err);
+	if (rc == 0)
+		rc = dest_in_use(s, a, err);
+	if (rc == 0)
+		rc = store_run(
+		    s, err, "DELETE FROM destinations WHERE addr = ?", "t", a);
+	free(a);
+	return store_finish(s, who, rc, old, NULL, err);
+}
