@@ -1,0 +1,67 @@
+/*
+ * conn.c - per-connection context of route-milter.
+ *
+ * A connection outlives its messages (SMTP sessions send several), so the
+ * message state hangs off it and is ended by conn_msg_cleanup alone.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include <libroute/alloc.h>
+
+#include "conn.h"
+#include "msg.h"
+
+/* conn_new - an empty connection context. */
+struct conn *
+conn_new(void)
+{
+	struct conn *c = route_xcalloc(1, sizeof(*c));
+
+	c->client = route_xstrdup("unknown");
+	return c;
+}
+
+/* conn_set_client - "host[addr]" from what the MTA said at connect. */
+void
+conn_set_client(struct conn *c, const char *host, const struct sockaddr *sa)
+{
+	char addr[INET6_ADDRSTRLEN] = "unknown";
+
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			  addr, sizeof(addr));
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)sa)->sin6_addr, addr,
+			  sizeof(addr));
+	free(c->client);
+	c->client =
+	    route_xasprintf("%s[%s]", host != NULL ? host : "unknown", addr);
+}
+
+/* conn_msg_cleanup - log and release the message in progress. */
+void
+conn_msg_cleanup(struct conn *c)
+{
+	if (c->msg == NULL)
+		return;
+	msg_log_summary(c->msg);
+	msg_free(&c->msg);
+}
+
+/* conn_free - release the connection context. */
+void
+conn_free(struct conn **cp)
+{
+	struct conn *c = *cp;
+
+	if (c == NULL)
+		return;
+	conn_msg_cleanup(c);
+	free(c->client);
+	free(c);
+	*cp = NULL;
+}

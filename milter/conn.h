@@ -1,0 +1,38 @@
+/*
+ * conn.h - the state route-milter keeps for one MTA connection: who the
+ * SMTP client is, what was negotiated, and the message in progress.
+ *
+ * conn_msg_cleanup is the one place a message ends, whether the end of
+ * message, an abort or the connection's close got there first.
+ */
+#ifndef MILTER_CONN_H
+#define MILTER_CONN_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+struct msg;
+
+struct conn {
+	char *client;	  /* "host[addr]" for the log */
+	bool hdr_noreply; /* the MTA does not wait for header replies */
+	struct msg *msg;  /* the transaction in progress, or NULL */
+};
+
+/* conn_new - an empty connection context. */
+struct conn *conn_new(void);
+
+/* conn_set_client - remember the SMTP client; sa may be NULL. */
+void conn_set_client(struct conn *c, const char *host,
+		     const struct sockaddr *sa);
+
+/*
+ * conn_msg_cleanup - end the message in progress, if any: log its summary
+ * line and release it with its snapshot references.
+ */
+void conn_msg_cleanup(struct conn *c);
+
+/* conn_free - end any message and free the context; *c may be NULL. */
+void conn_free(struct conn **c);
+
+#endif

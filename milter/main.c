@@ -1,0 +1,489 @@
+/*
+ * main.c - route-milter: options, configuration, the milter socket, daemon
+ * set-up (pidfile, privileges, signals) and the libmilter main loop.
+ *
+ * Everything that can fail for a configuration reason fails here, before
+ * the first connection; once mail flows nothing is fatal.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include <libroute/alloc.h>
+#include <libroute/config.h>
+#include <libroute/error.h>
+
+#include "callbacks.h"
+#include "log.h"
+#include "sockopt.h"
+#include "tables.h"
+
+struct options {
+	const char *config;  /* -c */
+	const char *socket;  /* -p */
+	bool foreground;     /* -f */
+	const char *user;    /* -u */
+	const char *pidfile; /* -P */
+};
+
+static struct options opt;
+static bool log_to_stderr = true; /* until daemonised */
+static char *pidfile_written;
+static int signal_pipe[2] = {-1, -1};
+static bool milter_done; /* smfi_main() has returned */
+
+/* usage - the synopsis, to stderr, and exit with status. */
+static void
+usage(int status)
+{
+	fprintf(status == 0 ? stdout : stderr,
+		"usage: route-milter [-fhV] [-c FILE] [-p SOCKET] [-u USER] "
+		"[-P PIDFILE]\n");
+	exit(status);
+}
+
+/* fatal - log why start-up cannot go on, and exit 1. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+fatal(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_error("%s", line);
+	if (pidfile_written != NULL)
+		unlink(pidfile_written);
+	exit(1);
+}
+
+/* config_path - -c FILE, else the installed file if it exists, else NULL. */
+static const char *
+config_path(void)
+{
+	if (opt.config != NULL)
+		return opt.config;
+	if (access(ROUTE_CONFIG_FILE, F_OK) == 0)
+		return ROUTE_CONFIG_FILE;
+	return NULL;
+}
+
+/* load_config - read the configuration; NULL with err on failure. */
+static struct route_config *
+load_config(struct route_error *err)
+{
+	struct route_config *cfg;
+
+	if (route_config_load(config_path(), ROUTE_STORE_DEFAULT,
+			      ROUTE_MILTER_SOCKET_DEFAULT, &cfg, err) == -1)
+		return NULL;
+	return cfg;
+}
+
+/* unix_socket_path - the file of a unix:/local: socket spec, or NULL. */
+static const char *
+unix_socket_path(const char *spec)
+{
+	if (strncasecmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncasecmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	if (spec[0] == '/')
+		return spec;
+	return NULL;
+}
+
+/* inet_socket - whether spec names a TCP socket. */
+static bool
+inet_socket(const char *spec)
+{
+	return strncasecmp(spec, "inet:", 5) == 0 ||
+	       strncasecmp(spec, "inet6:", 6) == 0;
+}
+
+/*
+ * open_socket - let libmilter create the listening socket (removing a stale
+ * unix socket first) while we are still root, then give a unix socket the
+ * configured mode and group so that the MTA's user may connect.  libmilter
+ * creates the file itself, so the mode is set through the umask around
+ * the call (no window with looser permissions) and once more with chmod.
+ */
+static void
+open_socket(const char *spec, const struct route_config *cfg)
+{
+	const char *path = unix_socket_path(spec);
+	gid_t gid = (gid_t)-1;
+	struct group *gr;
+	mode_t old = 0;
+	int rc;
+
+	if (path == NULL && !inet_socket(spec))
+		fatal("socket %s: expected unix:PATH, inet:PORT@HOST or "
+		      "inet6:PORT@HOST",
+		      spec);
+	if (path != NULL && cfg->milter_group != NULL) {
+		gr = getgrnam(cfg->milter_group);
+		if (gr == NULL)
+			fatal("milter.group: unknown group %s",
+			      cfg->milter_group);
+		gid = gr->gr_gid;
+	}
+	if (smfi_setconn((char *)spec) != MI_SUCCESS)
+		fatal("socket %s: refused by libmilter", spec);
+	if (path != NULL)
+		old = umask(~cfg->milter_socket_mode & 0777);
+	rc = smfi_opensocket(true);
+	if (path != NULL)
+		umask(old);
+	if (rc != MI_SUCCESS)
+		fatal("cannot listen on %s (libmilter logs the reason to "
+		      "syslog)",
+		      spec);
+	if (path == NULL)
+		return;
+	if (chmod(path, cfg->milter_socket_mode) == -1)
+		fatal("chmod %s: %s", path, strerror(errno));
+	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) == -1)
+		fatal("chown %s to group %s: %s", path, cfg->milter_group,
+		      strerror(errno));
+}
+
+/*
+ * daemonise - detach from the terminal.  The parent waits until the child
+ * reports that it is ready (one byte on the returned pipe), so that a
+ * start-up failure after the fork still gives a non-zero exit status.
+ */
+static int
+daemonise(void)
+{
+	int p[2], fd;
+	pid_t pid;
+	char ok;
+
+	if (pipe(p) == -1)
+		fatal("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid == -1)
+		fatal("fork: %s", strerror(errno));
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &ok, 1) == 1)
+			_exit(0);
+		fprintf(stderr, "route-milter: start-up failed; the reason is "
+				"in the mail log\n");
+		_exit(1);
+	}
+	close(p[0]);
+	if (setsid() == -1)
+		fatal("setsid: %s", strerror(errno));
+	if (chdir("/") == -1)
+		fatal("chdir /: %s", strerror(errno));
+	fd = open("/dev/null", O_RDWR);
+	if (fd == -1)
+		fatal("/dev/null: %s", strerror(errno));
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+	return p[1];
+}
+
+/* write_pidfile - record our process id in path. */
+static void
+write_pidfile(const char *path)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL)
+		fatal("pidfile %s: %s", path, strerror(errno));
+	fprintf(fp, "%ld\n", (long)getpid());
+	if (fclose(fp) == EOF)
+		fatal("pidfile %s: %s", path, strerror(errno));
+	pidfile_written = route_xstrdup(path);
+}
+
+/* drop_privileges - become user for good (groups, gid, then uid). */
+static void
+drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL)
+		fatal("unknown user %s", user);
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
+		return;
+	if (setgid(pw->pw_gid) == -1 || initgroups(user, pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1)
+		fatal("cannot switch to user %s: %s", user, strerror(errno));
+}
+
+/* changed - whether a restart-only setting differs between a and b. */
+static bool
+changed(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+/* reload - SIGHUP: reread the configuration; a broken file changes nothing. */
+static void
+reload(void)
+{
+	struct route_error err = {0};
+	struct route_config *cfg = load_config(&err), *old;
+
+	if (cfg == NULL) {
+		log_error("reload: %s; the running configuration stays",
+			  err.msg);
+		return;
+	}
+	old = tables_config();
+	if (changed(old->milter_socket, cfg->milter_socket) ||
+	    changed(old->milter_user, cfg->milter_user) ||
+	    changed(old->milter_group, cfg->milter_group) ||
+	    changed(old->milter_pidfile, cfg->milter_pidfile) ||
+	    old->milter_socket_mode != cfg->milter_socket_mode)
+		log_warn("reload: the milter settings (socket, user, group, "
+			 "socket_mode, pidfile) take effect at the next start");
+	route_config_unref(&old);
+	log_open(log_to_stderr, cfg->syslog_facility);
+	log_info("configuration reloaded from %s",
+		 cfg->path != NULL ? cfg->path : "built-in defaults");
+	tables_set_config(cfg);
+}
+
+/* on_signal - hand the signal to the main loop; async-signal-safe. */
+static void
+on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+	ssize_t n = write(signal_pipe[1], &b, 1);
+
+	(void)n; /* a full pipe already holds a wake-up */
+	errno = saved;
+}
+
+/*
+ * take_signals - make the main thread the one that gets SIGHUP, SIGTERM and
+ * SIGINT.  libmilter's own signal thread waits for the same three and
+ * treats SIGHUP as "shut down", so it must never see them.  Every other
+ * thread, libmilter's included, starts with them blocked (see main); the
+ * main thread alone unblocks them with a handler that never blocks them
+ * (SA_NODEFER).  Linux offers a signal sent to the process to its main
+ * thread first whenever that thread does not block it, so libmilter's
+ * sigwait() is not woken.
+ */
+static void
+take_signals(const sigset_t *set)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGHUP, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
+		fatal("sigaction: %s", strerror(errno));
+	pthread_sigmask(SIG_UNBLOCK, set, NULL);
+}
+
+/* on_wake - SIGUSR2 only interrupts a system call; nothing to do. */
+static void
+on_wake(int sig)
+{
+	(void)sig;
+}
+
+/* stopper_thread - smfi_stop() blocks until libmilter's poll() returns. */
+static void *
+stopper_thread(void *arg)
+{
+	(void)arg;
+	smfi_stop();
+	return NULL;
+}
+
+/*
+ * stop_milter - end libmilter's accept loop without its 5 s wait.  The loop
+ * holds a lock across a poll() with a 5 s timeout and looks at the stop
+ * flag only when poll() returns; smfi_stop() sets the flag and then waits
+ * for that lock.  So smfi_stop() runs in a helper thread, and the loop's
+ * thread is interrupted with SIGUSR2 (a no-op handler) until it has seen
+ * the flag and smfi_main() has returned.
+ */
+static void
+stop_milter(pthread_t milter)
+{
+	struct timespec tick = {0, 10 * 1000 * 1000};
+	struct sigaction sa;
+	pthread_t stopper;
+	int i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wake;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR2, &sa, NULL) == -1 ||
+	    pthread_create(&stopper, NULL, stopper_thread, NULL) != 0) {
+		smfi_stop();
+		return;
+	}
+	for (i = 0;
+	     i < 1000 && !__atomic_load_n(&milter_done, __ATOMIC_ACQUIRE);
+	     i++) {
+		pthread_kill(milter, SIGUSR2);
+		nanosleep(&tick, NULL);
+	}
+	pthread_join(stopper, NULL);
+}
+
+/* milter_thread - run libmilter's accept loop until smfi_stop. */
+static void *
+milter_thread(void *arg)
+{
+	int *rc = arg;
+
+	*rc = smfi_main();
+	__atomic_store_n(&milter_done, true, __ATOMIC_RELEASE);
+	/* Stopped on its own (e.g. the socket failed): end the main loop. */
+	on_signal(SIGTERM);
+	return NULL;
+}
+
+/* parse_options - fill opt from the command line. */
+static void
+parse_options(int argc, char **argv)
+{
+	int ch;
+
+	while ((ch = getopt(argc, argv, "c:p:fu:P:hV")) != -1) {
+		switch (ch) {
+		case 'c':
+			opt.config = optarg;
+			break;
+		case 'p':
+			opt.socket = optarg;
+			break;
+		case 'f':
+			opt.foreground = true;
+			break;
+		case 'u':
+			opt.user = optarg;
+			break;
+		case 'P':
+			opt.pidfile = optarg;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		case 'V':
+			printf("route-milter %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+}
+
+/* main - start up, serve until SIGTERM/SIGINT, shut down. */
+int
+main(int argc, char **argv)
+{
+	struct route_error err = {0};
+	struct route_config *cfg;
+	char *spec;
+	const char *user, *pidfile;
+	int ready = -1, milter_rc = MI_FAILURE;
+	pthread_t milter;
+	sigset_t set;
+	unsigned char sig;
+	ssize_t n;
+
+	parse_options(argc, argv);
+	log_open(true, NULL);
+	cfg = load_config(&err);
+	if (cfg == NULL)
+		fatal("%s", err.msg);
+	spec =
+	    route_xstrdup(opt.socket != NULL ? opt.socket : cfg->milter_socket);
+	user = opt.user != NULL ? opt.user : cfg->milter_user;
+	pidfile = opt.pidfile != NULL ? opt.pidfile : cfg->milter_pidfile;
+
+	if (smfi_register(*callbacks_filter()) != MI_SUCCESS)
+		fatal("smfi_register failed");
+	open_socket(spec, cfg);
+	if (!opt.foreground) {
+		ready = daemonise();
+		log_to_stderr = false;
+	}
+	log_open(log_to_stderr, cfg->syslog_facility);
+	if (pidfile != NULL)
+		write_pidfile(pidfile);
+	if (user != NULL)
+		drop_privileges(user);
+
+	/* Block before any thread exists, so that every thread inherits it. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pipe(signal_pipe) == -1)
+		fatal("pipe: %s", strerror(errno));
+	if (tables_start(cfg, &err) == -1)
+		fatal("%s", err.msg);
+	if (inet_socket(spec) && sockopt_enable())
+		log_info("TCP_NODELAY and TCP_QUICKACK on milter connections");
+	errno = pthread_create(&milter, NULL, milter_thread, &milter_rc);
+	if (errno != 0)
+		fatal("cannot start the milter thread: %s", strerror(errno));
+	take_signals(&set);
+	log_info("started on %s", spec);
+	if (ready != -1) {
+		if (write(ready, "1", 1) != 1)
+			log_warn("cannot tell the parent process: %s",
+				 strerror(errno));
+		close(ready);
+	}
+
+	for (;;) {
+		n = read(signal_pipe[0], &sig, 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != 1 || sig != SIGHUP)
+			break;
+		reload();
+	}
+	log_info("stopping");
+	stop_milter(milter);
+	pthread_join(milter, NULL);
+	tables_stop();
+	if (pidfile_written != NULL)
+		unlink(pidfile_written);
+	free(pidfile_written);
+	free(spec);
+	log_info("stopped");
+	return milter_rc == MI_SUCCESS ? 0 : 1;
+}

@@ -1,0 +1,108 @@
+/*
+ * msg.h - one mail transaction as route-milter sees it: the envelope, the
+ * decision libroute took for each recipient, the size and loop counters,
+ * and at the end the recipient edits that carry the decisions out.
+ *
+ * Nothing here talks to libmilter: each step returns a msg_reply that the
+ * callbacks turn into an SMTP reply, so the rules live in one place.
+ */
+#ifndef MILTER_MSG_H
+#define MILTER_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libroute/config.h>
+#include <libroute/rules.h>
+
+enum msg_status {
+	MSG_CONTINUE = 0, /* go on */
+	MSG_REJECT,	  /* refuse (the recipient, or the message) */
+	MSG_TEMPFAIL,	  /* 451 4.3.0: try again later */
+	MSG_DISCARD,	  /* accept with 250 and deliver nowhere */
+};
+
+/* What to answer; the strings live as long as the msg. */
+struct msg_reply {
+	enum msg_status status;
+	const char *code;  /* "550"; NULL for MSG_CONTINUE and MSG_DISCARD */
+	const char *xcode; /* "5.7.1" */
+	const char *text;
+};
+
+/* The recipient changes at end of message; addresses as libmilter wants. */
+struct msg_edits {
+	const char **del; /* exactly as given at RCPT, "<info@example.com>" */
+	size_t ndel;
+	char **add; /* "<me@example.net>", each once */
+	size_t nadd;
+	bool discard; /* no recipient is left */
+};
+
+struct msg;
+
+/*
+ * msg_new - start a transaction at MAIL FROM.  argv is what libmilter gives
+ * xxfi_envfrom: the sender, then the ESMTP parameters.  qid is the queue
+ * id when the MTA already has one (Sendmail), else NULL.  cfg and t are
+ * references the message takes over (t may be NULL when no table could be
+ * loaded: the message is then deferred).  client names the SMTP client for
+ * the log.  *r says whether to go on, or refuses (SIZE= above the limit).
+ */
+struct msg *msg_new(char **argv, const char *qid, const char *client,
+		    struct route_config *cfg, struct route_table *t,
+		    struct msg_reply *r);
+
+/* msg_set_queue_id - the MTA's queue id, once known (NULL is ignored). */
+void msg_set_queue_id(struct msg *m, const char *qid);
+
+/* msg_queue_id - the queue id, or NULL while unknown. */
+const char *msg_queue_id(const struct msg *m);
+
+/* msg_rcpt - decide one recipient (RCPT TO argument as given). */
+void msg_rcpt(struct msg *m, const char *rcpt, struct msg_reply *r);
+
+/* msg_header - count one header toward size and the Received limit. */
+void msg_header(struct msg *m, const char *name, const char *value);
+
+/* msg_eoh - refuse a message with too many Received headers (554 5.4.6). */
+void msg_eoh(struct msg *m, struct msg_reply *r);
+
+/* msg_body - count a body chunk; refuse once the size limit is passed. */
+void msg_body(struct msg *m, size_t len, struct msg_reply *r);
+
+/*
+ * msg_eom - the recipient edits of the whole message.  Forwarded
+ * recipients are deleted and replaced by their destinations, dropped ones
+ * deleted; a destination is added once, and not at all when it is already
+ * a recipient that stays.  Fills *e (free with msg_edits_free).
+ */
+void msg_eom(struct msg *m, struct msg_edits *e);
+
+/* msg_edits_free - release what msg_eom put in e. */
+void msg_edits_free(struct msg_edits *e);
+
+/*
+ * msg_edit_failed - the MTA refused a recipient edit (call is the libmilter
+ * function, addr its argument): log it and defer the message, 451 4.3.0.
+ */
+void msg_edit_failed(struct msg *m, const char *call, const char *addr,
+		     struct msg_reply *r);
+
+/*
+ * msg_set_result - record how the message ended, for the summary line:
+ * result is a short word ("accepted", "discarded", "rejected", "deferred")
+ * and r the reply given with it (may be NULL).  The refusals decided in
+ * this module record themselves; a message never given a result was
+ * aborted.
+ */
+void msg_set_result(struct msg *m, const char *result,
+		    const struct msg_reply *r);
+
+/* msg_log_summary - the one summary line of the message. */
+void msg_log_summary(const struct msg *m);
+
+/* msg_free - release the message and its snapshot references. */
+void msg_free(struct msg **m);
+
+#endif

@@ -1,0 +1,247 @@
+/*
+ * tables.c - current configuration and rule table snapshots, and the
+ * thread that keeps the table in step with the store.
+ *
+ * Readers only take a reference under a mutex held for a pointer copy, so a
+ * message never waits for a store read.  The store handle belongs to the
+ * poll thread alone (libroute store handles are not thread-safe).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <libroute/store.h>
+
+#include "log.h"
+#include "tables.h"
+
+static pthread_mutex_t tables_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tables_wake;
+static struct route_config *tables_cfg;
+static struct route_table *tables_cur;
+static bool tables_stopping;
+static bool tables_kicked;
+static pthread_t tables_thread;
+static bool tables_running;
+
+/*
+ * State of the poll thread, touched by that thread only after start: the
+ * store handle and the config it was opened with, the generation of the
+ * table in use (poll_have_gen: still valid for this handle), whether any
+ * table was loaded since start, and the last problem logged.
+ */
+static struct route_store *poll_store;
+static struct route_config *poll_store_cfg;
+static uint64_t poll_gen;
+static bool poll_have_gen;
+static bool poll_loaded;
+static char poll_last_err[ROUTE_ERROR_MAX];
+
+/* same_string - strcmp that treats two NULLs as equal. */
+static bool
+same_string(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* store_settings_equal - whether a and b open the same store the same way. */
+static bool
+store_settings_equal(const struct route_config *a, const struct route_config *b)
+{
+	return same_string(a->store, b->store) &&
+	       same_string(a->table.delimiters, b->table.delimiters) &&
+	       a->table.case_sensitive == b->table.case_sensitive &&
+	       a->table.max_depth == b->table.max_depth;
+}
+
+/* poll_report - log a store problem once, not at every poll. */
+static void
+poll_report(const struct route_error *err)
+{
+	if (strcmp(poll_last_err, err->msg) == 0)
+		return;
+	snprintf(poll_last_err, sizeof(poll_last_err), "%s", err->msg);
+	if (poll_loaded)
+		log_warn("store: %s; keeping the rule table of generation %llu",
+			 err->msg, (unsigned long long)poll_gen);
+	else
+		log_error("store: %s; messages are deferred with 451 4.3.0 "
+			  "until the rule table can be loaded",
+			  err->msg);
+}
+
+/* poll_close - forget the store handle so the next poll reopens it. */
+static void
+poll_close(void)
+{
+	route_store_close(&poll_store);
+	route_config_unref(&poll_store_cfg);
+}
+
+/* poll_once - bring the table up to date with the store, if it changed. */
+static void
+poll_once(void)
+{
+	struct route_error err = {0};
+	struct route_config *cfg = tables_config();
+	struct route_table *t, *old;
+	uint64_t gen;
+
+	if (poll_store != NULL && !store_settings_equal(cfg, poll_store_cfg)) {
+		poll_close();
+		poll_have_gen = false; /* new settings: always reload */
+	}
+	if (poll_store == NULL) {
+		if (route_store_open(cfg->store, &cfg->table, &poll_store,
+				     &err) == -1) {
+			poll_report(&err);
+			goto out;
+		}
+		poll_store_cfg = route_config_ref(cfg);
+	}
+	if (route_store_generation(poll_store, &gen, &err) == -1) {
+		poll_report(&err);
+		poll_close(); /* the file may have been replaced */
+		goto out;
+	}
+	if (poll_have_gen && gen == poll_gen)
+		goto out;
+	if (route_store_load(poll_store, &t, &gen, &err) == -1) {
+		poll_report(&err);
+		goto out;
+	}
+	pthread_mutex_lock(&tables_lock);
+	old = tables_cur;
+	tables_cur = t;
+	pthread_mutex_unlock(&tables_lock);
+	route_table_unref(&old);
+	if (poll_last_err[0] != '\0')
+		log_info("store: readable again");
+	poll_last_err[0] = '\0';
+	log_info("rule table generation %llu loaded from %s: %zu rules",
+		 (unsigned long long)gen, cfg->store,
+		 route_table_rule_count(t));
+	poll_gen = gen;
+	poll_have_gen = true;
+	poll_loaded = true;
+out:
+	route_config_unref(&cfg);
+}
+
+/* poll_main - the poll thread: check the store every store_poll_ms. */
+static void *
+poll_main(void *arg)
+{
+	struct timespec until;
+	unsigned ms;
+
+	(void)arg;
+	pthread_mutex_lock(&tables_lock);
+	while (!tables_stopping) {
+		ms = tables_cfg->poll_ms;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += ms / 1000;
+		until.tv_nsec += (long)(ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!tables_stopping && !tables_kicked &&
+		       pthread_cond_timedwait(&tables_wake, &tables_lock,
+					      &until) != ETIMEDOUT)
+			;
+		tables_kicked = false;
+		if (tables_stopping)
+			break;
+		pthread_mutex_unlock(&tables_lock);
+		poll_once();
+		pthread_mutex_lock(&tables_lock);
+	}
+	pthread_mutex_unlock(&tables_lock);
+	return NULL;
+}
+
+/* tables_start - install the first config, load once, start polling. */
+int
+tables_start(struct route_config *cfg, struct route_error *err)
+{
+	pthread_condattr_t attr;
+	int rc;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&tables_wake, &attr);
+	pthread_condattr_destroy(&attr);
+	tables_cfg = cfg;
+	poll_once();
+	rc = pthread_create(&tables_thread, NULL, poll_main, NULL);
+	if (rc != 0)
+		return route_error_set(err, ROUTE_ESYS,
+				       "cannot start the store poll thread: %s",
+				       strerror(rc));
+	tables_running = true;
+	return 0;
+}
+
+/* tables_set_config - swap in a new configuration and recheck the store. */
+void
+tables_set_config(struct route_config *cfg)
+{
+	struct route_config *old;
+
+	pthread_mutex_lock(&tables_lock);
+	old = tables_cfg;
+	tables_cfg = cfg;
+	tables_kicked = true;
+	pthread_cond_signal(&tables_wake);
+	pthread_mutex_unlock(&tables_lock);
+	route_config_unref(&old);
+}
+
+/* tables_config - reference to the configuration new messages use. */
+struct route_config *
+tables_config(void)
+{
+	struct route_config *cfg;
+
+	pthread_mutex_lock(&tables_lock);
+	cfg = route_config_ref(tables_cfg);
+	pthread_mutex_unlock(&tables_lock);
+	return cfg;
+}
+
+/* tables_table - reference to the rule table new messages use, or NULL. */
+struct route_table *
+tables_table(void)
+{
+	struct route_table *t = NULL;
+
+	pthread_mutex_lock(&tables_lock);
+	if (tables_cur != NULL)
+		t = route_table_ref(tables_cur);
+	pthread_mutex_unlock(&tables_lock);
+	return t;
+}
+
+/* tables_stop - end the poll thread and release everything. */
+void
+tables_stop(void)
+{
+	if (tables_running) {
+		pthread_mutex_lock(&tables_lock);
+		tables_stopping = true;
+		pthread_cond_signal(&tables_wake);
+		pthread_mutex_unlock(&tables_lock);
+		pthread_join(tables_thread, NULL);
+		tables_running = false;
+	}
+	poll_close();
+	route_table_unref(&tables_cur);
+	route_config_unref(&tables_cfg);
+}

@@ -1,0 +1,44 @@
+/*
+ * tables.h - the configuration and rule table that new messages use.
+ *
+ * Both are immutable, reference-counted snapshots.  A message takes one
+ * reference of each at MAIL FROM and keeps it to its end, so a reload or a
+ * store change never alters a message in flight.  A background thread
+ * polls the store's change counter and swaps in a freshly built table; a
+ * store that cannot be read leaves the last good table in place.
+ */
+#ifndef MILTER_TABLES_H
+#define MILTER_TABLES_H
+
+#include <libroute/config.h>
+#include <libroute/error.h>
+#include <libroute/rules.h>
+
+/*
+ * tables_start - install cfg (the caller's reference is taken over), make a
+ * first attempt to open the store and load its table, and start the poll
+ * thread.  A store that cannot be read is logged and retried every
+ * store_poll_ms; until it can, tables_table() returns NULL.  Returns -1
+ * with err set only when the thread cannot be started.  Call it with the
+ * signals the daemon handles already blocked, so the thread inherits that.
+ */
+int tables_start(struct route_config *cfg, struct route_error *err);
+
+/*
+ * tables_set_config - make cfg (reference taken over) the configuration of
+ * new messages and wake the poll thread, which reopens the store when the
+ * store URI or the routing options changed.
+ */
+void tables_set_config(struct route_config *cfg);
+
+/* tables_config - a new reference to the current configuration. */
+struct route_config *tables_config(void);
+
+/* tables_table - a new reference to the current rule table, or NULL when
+ * none could be loaded yet. */
+struct route_table *tables_table(void);
+
+/* tables_stop - stop the poll thread and drop every snapshot. */
+void tables_stop(void);
+
+#endif
