@@ -47,13 +47,24 @@ static char *pidfile_written;
 static int signal_pipe[2] = {-1, -1};
 static bool milter_done; /* smfi_main() has returned */
 
-/* usage - the synopsis, to stderr, and exit with status. */
+/* usage - the synopsis and options (stdout for -h, else stderr); exit. */
 static void
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
 		"usage: route-milter [-fhV] [-c FILE] [-p SOCKET] [-u USER] "
-		"[-P PIDFILE]\n");
+		"[-P PIDFILE]\n"
+		"options:\n"
+		"  -c FILE    configuration file (default %s)\n"
+		"  -p SOCKET  milter socket, unix:PATH or inet:PORT@HOST "
+		"(overrides milter.socket)\n"
+		"  -f         stay in the foreground and log to stderr\n"
+		"  -u USER    run as USER after binding the socket\n"
+		"  -P FILE    write the process id to FILE\n"
+		"  -h         show this help\n"
+		"  -V         show the version\n"
+		"signals: HUP reloads the configuration, TERM and INT stop\n",
+		ROUTE_CONFIG_FILE);
 	exit(status);
 }
 
