@@ -160,10 +160,10 @@ parse_poll(config_setting_t *s, const char *key, struct config_snapshot *snap,
 	return 0;
 }
 
-/* parse_inet - check the "PORT@HOST" part of an inet: socket. */
-static int
-parse_inet(config_setting_t *s, const char *key, const char *spec,
-	   struct route_error *err)
+/* inet_error - why "PORT@HOST" (after "inet:" or "inet6:") is wrong, or
+ * NULL when it is right. */
+static const char *
+inet_error(const char *spec, bool v6)
 {
 	const char *p;
 	long port = 0;
@@ -172,53 +172,66 @@ parse_inet(config_setting_t *s, const char *key, const char *spec,
 		if (port <= 65535)
 			port = port * 10 + (*p - '0');
 	if (p == spec || *p != '@' || p[1] == '\0')
-		return key_error(
-		    err, s, key,
-		    "expected \"inet:PORT@HOST\" with a numeric port");
+		return "expected PORT@HOST with a numeric port";
 	if (port < 1 || port > 65535)
-		return key_error(err, s, key,
-				 "port must be between 1 and 65535");
-	/* libmilter's inet: is IPv4 only, so "::1" could never be bound. */
-	if (p[1 + strspn(p + 1, HOST_CHARS)] != '\0')
-		return key_error(err, s, key,
-				 "the host must be an IPv4 address or a host "
-				 "name");
+		return "port must be between 1 and 65535";
+	/* libmilter's inet: is IPv4 only; IPv6 addresses need inet6:. */
+	if (p[1 + strspn(p + 1, v6 ? HOST_CHARS ":" : HOST_CHARS)] != '\0')
+		return v6 ? "the host must be an IPv6 address or a host name"
+			  : "the host must be an IPv4 address or a host name "
+			    "(use inet6: for IPv6)";
+	return NULL;
+}
+
+/* route_socket_parse - check a milter socket and give its one spelling. */
+int
+route_socket_parse(const char *spec, char **spec_r, struct route_error *err)
+{
+	const char *path, *why;
+
+	if (strncmp(spec, "inet:", 5) == 0 || strncmp(spec, "inet6:", 6) == 0) {
+		why = inet_error(strchr(spec, ':') + 1, spec[4] == '6');
+		if (why != NULL)
+			return route_error_set(err, ROUTE_EINVAL, "%s", why);
+		*spec_r = route_xstrdup(spec);
+		return 0;
+	}
+	if (strncmp(spec, "unix:", 5) == 0)
+		path = spec + 5;
+	else if (strncmp(spec, "local:", 6) == 0)
+		path = spec + 6;
+	else
+		return route_error_set(err, ROUTE_EINVAL,
+				       "expected \"unix:/path\", "
+				       "\"inet:PORT@HOST\" or "
+				       "\"inet6:PORT@HOST\"");
+	if (path[0] != '/')
+		return route_error_set(err, ROUTE_EINVAL,
+				       "the socket path must be absolute");
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
+		return route_error_set(
+		    err, ROUTE_EINVAL, "the socket path is longer than %zu bytes",
+		    sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
+	/* One spelling, so the daemon has one prefix to look for. */
+	*spec_r = route_xasprintf("unix:%s", path);
 	return 0;
 }
 
-/* parse_socket - "unix:/path" (or libmilter's "local:"), "inet:PORT@HOST". */
+/* parse_socket - the milter.socket key, through route_socket_parse. */
 static int
 parse_socket(config_setting_t *s, const char *key, struct config_snapshot *snap,
 	     struct route_error *err)
 {
-	const char *v, *path;
+	struct route_error why;
+	const char *v;
+	char *spec;
 
 	if (get_string(s, key, &v, err) == -1)
 		return -1;
-	if (strncmp(v, "inet:", 5) == 0) {
-		if (parse_inet(s, key, v + 5, err) == -1)
-			return -1;
-		replace(&snap->pub.milter_socket, v);
-		return 0;
-	}
-	if (strncmp(v, "unix:", 5) == 0)
-		path = v + 5;
-	else if (strncmp(v, "local:", 6) == 0)
-		path = v + 6;
-	else
-		return key_error(
-		    err, s, key,
-		    "expected \"unix:/path\" or \"inet:PORT@HOST\"");
-	if (path[0] != '/')
-		return key_error(err, s, key,
-				 "the socket path must be absolute");
-	if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
-		return key_error(
-		    err, s, key, "the socket path is longer than %zu bytes",
-		    sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
-	/* One spelling, so the daemon has one prefix to look for. */
+	if (route_socket_parse(v, &spec, &why) == -1)
+		return key_error(err, s, key, "%s", why.msg);
 	free(snap->pub.milter_socket);
-	snap->pub.milter_socket = route_xasprintf("unix:%s", path);
+	snap->pub.milter_socket = spec;
 	return 0;
 }
 

@@ -107,25 +107,14 @@ load_config(struct route_error *err)
 	return cfg;
 }
 
-/* unix_socket_path - the file of a unix:/local: socket spec, or NULL. */
+/*
+ * unix_socket_path - the file of a socket spec, or NULL for a TCP socket.
+ * Specs come through route_socket_parse, so a unix socket is "unix:PATH".
+ */
 static const char *
 unix_socket_path(const char *spec)
 {
-	if (strncasecmp(spec, "unix:", 5) == 0)
-		return spec + 5;
-	if (strncasecmp(spec, "local:", 6) == 0)
-		return spec + 6;
-	if (spec[0] == '/')
-		return spec;
-	return NULL;
-}
-
-/* inet_socket - whether spec names a TCP socket. */
-static bool
-inet_socket(const char *spec)
-{
-	return strncasecmp(spec, "inet:", 5) == 0 ||
-	       strncasecmp(spec, "inet6:", 6) == 0;
+	return strncmp(spec, "unix:", 5) == 0 ? spec + 5 : NULL;
 }
 
 /*
@@ -144,10 +133,6 @@ open_socket(const char *spec, const struct route_config *cfg)
 	mode_t old = 0;
 	int rc;
 
-	if (path == NULL && !inet_socket(spec))
-		fatal("socket %s: expected unix:PATH, inet:PORT@HOST or "
-		      "inet6:PORT@HOST",
-		      spec);
 	if (path != NULL && cfg->milter_group != NULL) {
 		gr = getgrnam(cfg->milter_group);
 		if (gr == NULL)
@@ -437,8 +422,10 @@ main(int argc, char **argv)
 	cfg = load_config(&err);
 	if (cfg == NULL)
 		fatal("%s", err.msg);
-	spec =
-	    route_xstrdup(opt.socket != NULL ? opt.socket : cfg->milter_socket);
+	if (opt.socket == NULL)
+		spec = route_xstrdup(cfg->milter_socket);
+	else if (route_socket_parse(opt.socket, &spec, &err) == -1)
+		fatal("-p %s: %s", opt.socket, err.msg);
 	user = opt.user != NULL ? opt.user : cfg->milter_user;
 	pidfile = opt.pidfile != NULL ? opt.pidfile : cfg->milter_pidfile;
 
@@ -465,7 +452,7 @@ main(int argc, char **argv)
 		fatal("pipe: %s", strerror(errno));
 	if (tables_start(cfg, &err) == -1)
 		fatal("%s", err.msg);
-	if (inet_socket(spec) && sockopt_enable())
+	if (unix_socket_path(spec) == NULL && sockopt_enable())
 		log_info("TCP_NODELAY and TCP_QUICKACK on milter connections");
 	errno = pthread_create(&milter, NULL, milter_thread, &milter_rc);
 	if (errno != 0)

@@ -56,6 +56,16 @@ int route_config_load(const char *path, const char *store_default,
     const char *socket_default, struct route_config **cfg_r,
     struct route_error *err);
 
+/*
+ * route_socket_parse - check a milter socket specification: "unix:/path"
+ * (or libmilter's "local:/path"), "inet:PORT@HOST" (IPv4) or
+ * "inet6:PORT@HOST".  Returns 0 with its one spelling in *spec_r (malloc'ed;
+ * "local:" becomes "unix:"), or -1 with ROUTE_EINVAL and the reason.  The
+ * config loader and route-milter's -p option both use it.
+ */
+int route_socket_parse(const char *spec, char **spec_r,
+    struct route_error *err);
+
 /* route_config_ref - take a reference (thread-safe); returns cfg. */
 struct route_config *route_config_ref(struct route_config *cfg);
 
