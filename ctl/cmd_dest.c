@@ -25,12 +25,22 @@ dest_display(const char *addr)
 	return s;
 }
 
-/* dest_done - the line that confirms a change to addr. */
+/*
+ * dest_change - one of the store's changes to the destination ADDR, then
+ * "VERB destination ADDR NOTE" with ADDR in its stored form.
+ */
 static int
-dest_done(const char *verb, const char *addr, const char *note)
+dest_change(struct ctl *ctl, const struct ctl_args *args,
+	    int (*change)(struct route_store *, const struct route_actor *,
+			  const char *, struct route_error *),
+	    const char *verb, const char *note)
 {
-	char *shown = dest_display(addr);
+	struct route_error err;
+	char *shown;
 
+	if (change(ctl->store, &ctl->actor, args->pos[0], &err) == -1)
+		return ctl_fail_on(&err, args->pos[0]);
+	shown = dest_display(args->pos[0]);
 	printf("%s destination %s%s\n", verb, shown, note);
 	free(shown);
 	return CTL_EXIT_OK;
@@ -40,12 +50,8 @@ dest_done(const char *verb, const char *addr, const char *note)
 int
 cmd_dest_add(struct ctl *ctl, const struct ctl_args *args)
 {
-	struct route_error err;
-
-	if (route_store_dest_add(ctl->store, &ctl->actor, args->pos[0], &err) ==
-	    -1)
-		return ctl_fail_on(&err, args->pos[0]);
-	return dest_done("added", args->pos[0], " (pending until verified)");
+	return dest_change(ctl, args, route_store_dest_add, "added",
+			   " (pending until verified)");
 }
 
 /* cmd_dest_list - every destination and whether it is verified. */
@@ -66,13 +72,11 @@ cmd_dest_list(struct ctl *ctl, const struct ctl_args *args)
 		ctl_json_begin_array(&j);
 		for (i = 0; i < n; i++) {
 			ctl_json_begin_object(&j);
-			ctl_json_key(&j, "address");
-			ctl_json_string(&j, list[i].addr);
-			ctl_json_key(&j, "status");
-			ctl_json_string(&j, list[i].verified ? "verified"
-							     : "pending");
-			ctl_json_key(&j, "created");
-			ctl_json_int(&j, list[i].created);
+			ctl_json_member_string(&j, "address", list[i].addr);
+			ctl_json_member_string(&j, "status",
+					       list[i].verified ? "verified"
+								: "pending");
+			ctl_json_member_int(&j, "created", list[i].created);
 			ctl_json_key(&j, "verified_at");
 			if (list[i].verified)
 				ctl_json_int(&j, list[i].verified_at);
@@ -102,22 +106,12 @@ cmd_dest_list(struct ctl *ctl, const struct ctl_args *args)
 int
 cmd_dest_verify(struct ctl *ctl, const struct ctl_args *args)
 {
-	struct route_error err;
-
-	if (route_store_dest_verify(ctl->store, &ctl->actor, args->pos[0],
-				    &err) == -1)
-		return ctl_fail_on(&err, args->pos[0]);
-	return dest_done("verified", args->pos[0], "");
+	return dest_change(ctl, args, route_store_dest_verify, "verified", "");
 }
 
 /* cmd_dest_remove - remove a destination no rule uses. */
 int
 cmd_dest_remove(struct ctl *ctl, const struct ctl_args *args)
 {
-	struct route_error err;
-
-	if (route_store_dest_remove(ctl->store, &ctl->actor, args->pos[0],
-				    &err) == -1)
-		return ctl_fail_on(&err, args->pos[0]);
-	return dest_done("removed", args->pos[0], "");
+	return dest_change(ctl, args, route_store_dest_remove, "removed", "");
 }

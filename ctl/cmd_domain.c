@@ -22,6 +22,17 @@ domain_display(const char *name)
 	return norm;
 }
 
+/* domain_done - "VERB domain NAME", NAME in its stored form. */
+static int
+domain_done(const char *verb, const char *name)
+{
+	char *shown = domain_display(name);
+
+	printf("%s domain %s\n", verb, shown);
+	free(shown);
+	return CTL_EXIT_OK;
+}
+
 /* cmd_domain_add - add a domain, with its settings from the options. */
 int
 cmd_domain_add(struct ctl *ctl, const struct ctl_args *args)
@@ -33,14 +44,10 @@ cmd_domain_add(struct ctl *ctl, const struct ctl_args *args)
 	    .subaddress = !args->no_subaddress,
 	};
 	struct route_error err;
-	char *name;
 
 	if (route_store_domain_add(ctl->store, &ctl->actor, &def, &err) == -1)
 		return ctl_fail_on(&err, args->pos[0]);
-	name = domain_display(def.name);
-	printf("added domain %s\n", name);
-	free(name);
-	return CTL_EXIT_OK;
+	return domain_done("added", def.name);
 }
 
 /* cmd_domain_list - every domain and its settings. */
@@ -62,19 +69,15 @@ cmd_domain_list(struct ctl *ctl, const struct ctl_args *args)
 		ctl_json_begin_array(&j);
 		for (i = 0; i < n; i++) {
 			ctl_json_begin_object(&j);
-			ctl_json_key(&j, "name");
-			ctl_json_string(&j, list[i].name);
-			ctl_json_key(&j, "enabled");
-			ctl_json_bool(&j, list[i].enabled);
-			ctl_json_key(&j, "unknown");
-			ctl_json_string(&j,
-					list[i].unknown == ROUTE_UNKNOWN_PASS
-					    ? "pass"
-					    : "reject");
-			ctl_json_key(&j, "subaddress");
-			ctl_json_bool(&j, list[i].subaddress);
-			ctl_json_key(&j, "created");
-			ctl_json_int(&j, list[i].created);
+			ctl_json_member_string(&j, "name", list[i].name);
+			ctl_json_member_bool(&j, "enabled", list[i].enabled);
+			ctl_json_member_string(
+			    &j, "unknown",
+			    list[i].unknown == ROUTE_UNKNOWN_PASS ? "pass"
+								  : "reject");
+			ctl_json_member_bool(&j, "subaddress",
+					     list[i].subaddress);
+			ctl_json_member_int(&j, "created", list[i].created);
 			ctl_json_end_object(&j);
 		}
 		ctl_json_end_array(&j);
@@ -119,13 +122,9 @@ int
 cmd_domain_remove(struct ctl *ctl, const struct ctl_args *args)
 {
 	struct route_error err;
-	char *name;
 
 	if (route_store_domain_remove(ctl->store, &ctl->actor, args->pos[0],
 				      &err) == -1)
 		return ctl_fail_on(&err, args->pos[0]);
-	name = domain_display(args->pos[0]);
-	printf("removed domain %s\n", name);
-	free(name);
-	return CTL_EXIT_OK;
+	return domain_done("removed", args->pos[0]);
 }

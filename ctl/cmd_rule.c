@@ -265,10 +265,8 @@ rule_list_json(const struct rule_states *st,
 	ctl_json_begin_array(&j);
 	for (i = 0; i < n; i++) {
 		ctl_json_begin_object(&j);
-		ctl_json_key(&j, "id");
-		ctl_json_int(&j, list[i].id);
-		ctl_json_key(&j, "match");
-		ctl_json_string(&j, list[i].match);
+		ctl_json_member_int(&j, "id", list[i].id);
+		ctl_json_member_string(&j, "match", list[i].match);
 		ctl_json_key(&j, "kind");
 		if (route_rule_match_kind(list[i].match, &kind, NULL) == -1)
 			ctl_json_null(&j);
@@ -277,27 +275,21 @@ rule_list_json(const struct rule_states *st,
 					    : kind == ROUTE_MATCH_PATTERN
 						? "pattern"
 						: "catch-all");
-		ctl_json_key(&j, "action");
-		ctl_json_string(&j, route_action_name(list[i].action));
+		ctl_json_member_string(&j, "action",
+				       route_action_name(list[i].action));
 		ctl_json_key(&j, "destinations");
 		ctl_json_begin_array(&j);
 		for (k = 0; k < list[i].ndests; k++)
 			ctl_json_string(&j, list[i].dests[k]);
 		ctl_json_end_array(&j);
-		ctl_json_key(&j, "text");
-		ctl_json_string(&j, list[i].text);
-		ctl_json_key(&j, "enabled");
-		ctl_json_bool(&j, list[i].enabled);
-		ctl_json_key(&j, "priority");
-		ctl_json_int(&j, list[i].priority);
-		ctl_json_key(&j, "comment");
-		ctl_json_string(&j, list[i].comment);
-		ctl_json_key(&j, "state");
-		ctl_json_string(&j, rule_state(st, &list[i], &why));
-		ctl_json_key(&j, "inactive_reason");
-		ctl_json_string(&j, why);
-		ctl_json_key(&j, "created");
-		ctl_json_int(&j, list[i].created);
+		ctl_json_member_string(&j, "text", list[i].text);
+		ctl_json_member_bool(&j, "enabled", list[i].enabled);
+		ctl_json_member_int(&j, "priority", list[i].priority);
+		ctl_json_member_string(&j, "comment", list[i].comment);
+		ctl_json_member_string(&j, "state",
+				       rule_state(st, &list[i], &why));
+		ctl_json_member_string(&j, "inactive_reason", why);
+		ctl_json_member_int(&j, "created", list[i].created);
 		ctl_json_end_object(&j);
 	}
 	ctl_json_end_array(&j);

@@ -39,21 +39,16 @@ test_print_json(const struct ctl_args *args, const struct route_decision *d)
 
 	ctl_json_init(&j, stdout);
 	ctl_json_begin_object(&j);
-	ctl_json_key(&j, "recipient");
-	ctl_json_string(&j, args->pos[0]);
-	ctl_json_key(&j, "sender");
-	ctl_json_string(&j, args->from);
-	ctl_json_key(&j, "action");
-	ctl_json_string(&j, route_verdict_name(d->verdict));
-	ctl_json_key(&j, "reason");
-	ctl_json_string(&j, route_reason_name(d->reason));
+	ctl_json_member_string(&j, "recipient", args->pos[0]);
+	ctl_json_member_string(&j, "sender", args->from);
+	ctl_json_member_string(&j, "action", route_verdict_name(d->verdict));
+	ctl_json_member_string(&j, "reason", route_reason_name(d->reason));
 	ctl_json_key(&j, "rule_id");
 	if (d->rule_id != 0)
 		ctl_json_int(&j, d->rule_id);
 	else
 		ctl_json_null(&j);
-	ctl_json_key(&j, "rule");
-	ctl_json_string(&j, d->rule_match);
+	ctl_json_member_string(&j, "rule", d->rule_match);
 	ctl_json_key(&j, "destinations");
 	ctl_json_begin_array(&j);
 	for (i = 0; i < d->ndests; i++)
@@ -66,8 +61,7 @@ test_print_json(const struct ctl_args *args, const struct route_decision *d)
 		free(reply);
 	} else
 		ctl_json_null(&j);
-	ctl_json_key(&j, "why");
-	ctl_json_string(&j, d->why);
+	ctl_json_member_string(&j, "why", d->why);
 	ctl_json_end_object(&j);
 	ctl_json_finish(&j);
 }
@@ -148,18 +142,12 @@ audit_json(const struct route_audit_entry *list, size_t n)
 	ctl_json_begin_array(&j);
 	for (i = 0; i < n; i++) {
 		ctl_json_begin_object(&j);
-		ctl_json_key(&j, "id");
-		ctl_json_int(&j, list[i].id);
-		ctl_json_key(&j, "time");
-		ctl_json_int(&j, list[i].time);
-		ctl_json_key(&j, "user");
-		ctl_json_string(&j, list[i].user);
-		ctl_json_key(&j, "command");
-		ctl_json_string(&j, list[i].command);
-		ctl_json_key(&j, "old");
-		ctl_json_string(&j, list[i].old_value);
-		ctl_json_key(&j, "new");
-		ctl_json_string(&j, list[i].new_value);
+		ctl_json_member_int(&j, "id", list[i].id);
+		ctl_json_member_int(&j, "time", list[i].time);
+		ctl_json_member_string(&j, "user", list[i].user);
+		ctl_json_member_string(&j, "command", list[i].command);
+		ctl_json_member_string(&j, "old", list[i].old_value);
+		ctl_json_member_string(&j, "new", list[i].new_value);
 		ctl_json_end_object(&j);
 	}
 	ctl_json_end_array(&j);

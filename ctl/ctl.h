@@ -153,6 +153,14 @@ void ctl_json_int(struct ctl_json *j, int64_t v);
 void ctl_json_bool(struct ctl_json *j, bool v);
 void ctl_json_null(struct ctl_json *j);
 
+/*
+ * ctl_json_member_string / _int / _bool - ctl_json_key then the value: one
+ * member of the current object.  A NULL string writes null.
+ */
+void ctl_json_member_string(struct ctl_json *j, const char *key, const char *s);
+void ctl_json_member_int(struct ctl_json *j, const char *key, int64_t v);
+void ctl_json_member_bool(struct ctl_json *j, const char *key, bool v);
+
 /* ctl_json_finish - end the value with a newline. */
 void ctl_json_finish(struct ctl_json *j);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libroute/addr.h>
 #include <libroute/alloc.h>
 
 #include "ctl.h"
@@ -18,38 +19,6 @@ struct ctl_table {
 	size_t cap;
 	char **cells; /* nrows * ncols, row by row */
 };
-
-/* utf8_seq_len - length of the valid UTF-8 sequence at s, 0 if invalid. */
-static size_t
-utf8_seq_len(const unsigned char *s)
-{
-	size_t len, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, UTF-16 surrogates and values past U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
 
 /* table_cell - a printable copy of s: one line, "-" for NULL or empty. */
 static char *
@@ -240,6 +209,7 @@ static void
 json_quote(FILE *fp, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strlen(s);
 	size_t n;
 
 	fputc('"', fp);
@@ -265,7 +235,7 @@ json_quote(FILE *fp, const char *s)
 				fprintf(fp, "\\u%04x", *p);
 				break;
 			}
-			n = utf8_seq_len(p);
+			n = route_utf8_len(p, (size_t)(end - p));
 			if (n == 0) {
 				fputs("\\ufffd", fp);
 				break;
@@ -321,6 +291,30 @@ ctl_json_null(struct ctl_json *j)
 {
 	json_value_start(j);
 	fputs("null", j->fp);
+}
+
+/* ctl_json_member_string - "key": a string or null. */
+void
+ctl_json_member_string(struct ctl_json *j, const char *key, const char *s)
+{
+	ctl_json_key(j, key);
+	ctl_json_string(j, s);
+}
+
+/* ctl_json_member_int - "key": a number. */
+void
+ctl_json_member_int(struct ctl_json *j, const char *key, int64_t v)
+{
+	ctl_json_key(j, key);
+	ctl_json_int(j, v);
+}
+
+/* ctl_json_member_bool - "key": true or false. */
+void
+ctl_json_member_bool(struct ctl_json *j, const char *key, bool v)
+{
+	ctl_json_key(j, key);
+	ctl_json_bool(j, v);
 }
 
 /* ctl_json_finish - terminate the output line. */

@@ -43,9 +43,9 @@ is_atext(unsigned char c)
 	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
-/* utf8_len - length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
+/* route_utf8_len - length of the valid UTF-8 sequence at s, or 0. */
+size_t
+route_utf8_len(const unsigned char *s, size_t n)
 {
 	size_t len, i;
 	uint32_t cp;
@@ -99,7 +99,7 @@ check_bytes(const unsigned char *s, size_t len, struct route_error *err)
 			return invalid(
 			    err, "control character 0x%02x%s at offset %zu",
 			    s[i], ctl_name(s[i]), i);
-		if (s[i] >= 0x80 && (n = utf8_len(s + i, len - i)) == 0)
+		if (s[i] >= 0x80 && (n = route_utf8_len(s + i, len - i)) == 0)
 			return invalid(err, "invalid UTF-8 at offset %zu", i);
 		if (s[i] == ' ' && !quoted)
 			return invalid(err,
@@ -194,7 +194,7 @@ domain_normalise(const char *s, size_t len, char **domain_r,
 	for (i = 0; i < len; i += n) {
 		n = 1;
 		if (u[i] >= 0x80) {
-			if ((n = utf8_len(u + i, len - i)) == 0)
+			if ((n = route_utf8_len(u + i, len - i)) == 0)
 				return invalid(err, "invalid UTF-8 in domain");
 			idna = true;
 		} else if (u[i] < 0x20 || u[i] == 0x7f)

@@ -174,23 +174,39 @@ store_step(struct route_store *s, sqlite3_stmt *st, struct route_error *err)
 	return store_fail(s, err, "query");
 }
 
+/*
+ * vquery - prepare, bind and step sql: to the end when val_r is NULL, else
+ * to the first row, whose first column goes to *val_r.  SQLITE_ROW,
+ * SQLITE_DONE or -1.
+ */
+static int
+vquery(struct route_store *s, struct route_error *err, int64_t *val_r,
+       const char *sql, const char *types, va_list ap)
+{
+	sqlite3_stmt *st = vstmt(s, err, sql, types, ap);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = store_step(s, st, err)) == SQLITE_ROW && val_r == NULL)
+		;
+	if (rc == SQLITE_ROW)
+		*val_r = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* store_run - prepare, bind, run to the end. */
 int
 store_run(struct route_store *s, struct route_error *err, const char *sql,
 	  const char *types, ...)
 {
-	sqlite3_stmt *st;
 	va_list ap;
 	int rc;
 
 	va_start(ap, types);
-	st = vstmt(s, err, sql, types, ap);
+	rc = vquery(s, err, NULL, sql, types, ap);
 	va_end(ap);
-	if (st == NULL)
-		return -1;
-	while ((rc = store_step(s, st, err)) == SQLITE_ROW)
-		;
-	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -199,20 +215,33 @@ int
 store_int(struct route_store *s, struct route_error *err, int64_t *val_r,
 	  const char *sql, const char *types, ...)
 {
-	sqlite3_stmt *st;
 	va_list ap;
 	int rc;
 
 	va_start(ap, types);
-	st = vstmt(s, err, sql, types, ap);
+	rc = vquery(s, err, val_r, sql, types, ap);
 	va_end(ap);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* store_rows - every row of st through row, then finalize st. */
+int
+store_rows(struct route_store *s, sqlite3_stmt *st,
+	   int (*row)(struct route_store *, sqlite3_stmt *, void *,
+		      struct route_error *),
+	   void *ctx, struct route_error *err)
+{
+	int rc;
+
 	if (st == NULL)
 		return -1;
-	rc = store_step(s, st, err);
-	if (rc == SQLITE_ROW)
-		*val_r = sqlite3_column_int64(st, 0);
+	while ((rc = store_step(s, st, err)) == SQLITE_ROW)
+		if (row(s, st, ctx, err) == -1) {
+			rc = -1;
+			break;
+		}
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* store_text - malloc'ed copy of a text column, NULL for NULL. */
@@ -240,6 +269,17 @@ store_rollback(struct route_store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* commit_write - COMMIT the write transaction, or roll it back; 0 or -1. */
+static int
+commit_write(struct route_store *s, struct route_error *err)
+{
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	store_fail(s, err, "commit");
+	store_rollback(s);
+	return -1;
+}
+
 /* store_commit - generation, audit row, COMMIT; rolls back on failure. */
 int
 store_commit(struct route_store *s, const struct route_actor *who,
@@ -258,16 +298,11 @@ store_commit(struct route_store *s, const struct route_actor *who,
 		"INSERT INTO audit (time, user, command, old_value, new_value)"
 		" VALUES (?, ?, ?, ?, ?)",
 		"itttt", (int64_t)time(NULL), user, command, old_value,
-		new_value) == -1)
-		goto fail;
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		store_fail(s, err, "commit");
-		goto fail;
+		new_value) == -1) {
+		store_rollback(s);
+		return -1;
 	}
-	return 0;
-fail:
-	store_rollback(s);
-	return -1;
+	return commit_write(s, err);
 }
 
 /* store_finish - commit a change that succeeded, roll back one that did not;
@@ -400,11 +435,7 @@ migrate(struct route_store *s, struct route_error *err)
 		 ROUTE_STORE_SCHEMA_VERSION);
 	if (store_run(s, err, sql, "") == -1)
 		goto fail;
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		store_fail(s, err, "commit");
-		goto fail;
-	}
-	return 0;
+	return commit_write(s, err);
 fail:
 	store_rollback(s);
 	return -1;

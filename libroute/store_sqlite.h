@@ -52,6 +52,17 @@ int store_run(struct route_store *s, struct route_error *err, const char *sql,
 int store_int(struct route_store *s, struct route_error *err, int64_t *val_r,
 	      const char *sql, const char *types, ...);
 
+/*
+ * store_rows - step st to its end, calling row(s, st, ctx, err) for each
+ * row, and finalize st.  A row returning -1 (with err set) stops the walk.
+ * st may be NULL, for a store_stmt that failed (err is set already).
+ * Returns 0 when every row was taken, else -1.
+ */
+int store_rows(struct route_store *s, sqlite3_stmt *st,
+	       int (*row)(struct route_store *, sqlite3_stmt *, void *,
+			  struct route_error *),
+	       void *ctx, struct route_error *err);
+
 /* store_text - copy of column i of st's current row (NULL stays NULL). */
 char *store_text(sqlite3_stmt *st, int i);
 

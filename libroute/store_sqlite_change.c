@@ -59,24 +59,46 @@ describe_dest(struct route_store *s, const char *addr, char **line_r,
 	return rc;
 }
 
+/*
+ * lock_domain - normalise name into *dom_r, take the write lock and
+ * describe the domain as stored into *old_r.  Returns 1, 0 when there is
+ * no such domain, or -1.  Either way *dom_r (NULL or malloc'ed) is the
+ * caller's to free, and the caller ends the transaction with store_finish.
+ */
+static int
+lock_domain(struct route_store *s, const char *name, char **dom_r, char **old_r,
+	    struct route_error *err)
+{
+	*dom_r = NULL;
+	if (route_domain_normalise(name, dom_r, err) == -1 ||
+	    store_begin(s, err) == -1)
+		return -1;
+	return describe_domain(s, *dom_r, old_r, err);
+}
+
+/* known_domain - lock_domain, refusing a domain that is not stored; 0, -1. */
+static int
+known_domain(struct route_store *s, const char *name, char **dom_r,
+	     char **old_r, struct route_error *err)
+{
+	int rc = lock_domain(s, name, dom_r, old_r, err);
+
+	if (rc == 0)
+		return route_error_set(err, ROUTE_ENOENT,
+				       "domain %s is not known", *dom_r);
+	return rc == 1 ? 0 : -1;
+}
+
 /* route_store_domain_add - a new routed domain. */
 int
 route_store_domain_add(struct route_store *s, const struct route_actor *who,
 		       const struct route_domain_def *def,
 		       struct route_error *err)
 {
-	char *name, *now = NULL;
-	int64_t one;
+	char *name, *old = NULL, *now = NULL;
 	int rc;
 
-	if (route_domain_normalise(def->name, &name, err) == -1)
-		return -1;
-	if (store_begin(s, err) == -1) {
-		free(name);
-		return -1;
-	}
-	rc = store_int(s, err, &one, "SELECT 1 FROM domains WHERE name = ?",
-		       "t", name);
+	rc = lock_domain(s, def->name, &name, &old, err);
 	if (rc == 1)
 		rc = route_error_set(err, ROUTE_EEXIST,
 				     "domain %s exists already", name);
@@ -92,7 +114,7 @@ route_store_domain_add(struct route_store *s, const struct route_actor *who,
 		  describe_domain(s, name, &now, err) != 1))
 		rc = -1;
 	free(name);
-	return store_finish(s, who, rc, NULL, now, err);
+	return store_finish(s, who, rc, old, now, err);
 }
 
 /* The settings domain_set knows, with their two spellings each. */
@@ -133,17 +155,8 @@ route_store_domain_set(struct route_store *s, const struct route_actor *who,
 		    "domain setting %s takes %s or %s, not \"%s\"", key, k->yes,
 		    k->no, value);
 	yes = strcmp(value, k->yes) == 0;
-	if (route_domain_normalise(name, &dom, err) == -1)
-		return -1;
-	if (store_begin(s, err) == -1) {
-		free(dom);
-		return -1;
-	}
-	rc = describe_domain(s, dom, &old, err);
-	if (rc == 0)
-		rc = route_error_set(err, ROUTE_ENOENT,
-				     "domain %s is not known", dom);
-	else if (rc == 1) {
+	rc = known_domain(s, name, &dom, &old, err);
+	if (rc == 0) {
 		/* column comes from domain_keys, never from the caller */
 		sql = route_xasprintf(
 		    "UPDATE domains SET %s = ? WHERE name = ?", k->column);
@@ -226,25 +239,31 @@ route_store_domain_remove(struct route_store *s, const struct route_actor *who,
 	char *dom, *old = NULL;
 	int rc;
 
-	if (route_domain_normalise(name, &dom, err) == -1)
-		return -1;
-	if (store_begin(s, err) == -1) {
-		free(dom);
-		return -1;
-	}
-	rc = describe_domain(s, dom, &old, err);
+	rc = known_domain(s, name, &dom, &old, err);
 	if (rc == 0)
-		rc = route_error_set(err, ROUTE_ENOENT,
-				     "domain %s is not known", dom);
-	else if (rc == 1) {
 		rc = domain_in_use(s, dom, err);
-		if (rc == 0)
-			rc = store_run(s, err,
-				       "DELETE FROM domains WHERE name = ?",
-				       "t", dom);
-	}
+	if (rc == 0)
+		rc = store_run(s, err, "DELETE FROM domains WHERE name = ?",
+			       "t", dom);
 	free(dom);
 	return store_finish(s, who, rc, old, NULL, err);
+}
+
+/*
+ * lock_dest - normalise addr into *addr_r, take the write lock and find
+ * the stored destination: 1 with its spelling in *stored_r, 0 when there
+ * is none, or -1.  Either way *addr_r (NULL or malloc'ed) is the caller's
+ * to free, and the caller ends the transaction with store_finish.
+ */
+static int
+lock_dest(struct route_store *s, const char *addr, char **addr_r,
+	  char **stored_r, struct route_error *err)
+{
+	*addr_r = NULL;
+	if (store_norm_mailbox(addr, addr_r, err) == -1 ||
+	    store_begin(s, err) == -1)
+		return -1;
+	return store_find_dest(s, *addr_r, stored_r, err);
 }
 
 /* route_store_dest_add - a new destination, pending verification. */
@@ -255,13 +274,7 @@ route_store_dest_add(struct route_store *s, const struct route_actor *who,
 	char *a, *stored = NULL, *now = NULL;
 	int rc;
 
-	if (store_norm_mailbox(addr, &a, err) == -1)
-		return -1;
-	if (store_begin(s, err) == -1) {
-		free(a);
-		return -1;
-	}
-	rc = store_find_dest(s, a, &stored, err);
+	rc = lock_dest(s, addr, &a, &stored, err);
 	if (rc == 1 && strcmp(stored, a) == 0)
 		rc = route_error_set(err, ROUTE_EEXIST,
 				     "destination %s exists already", a);
@@ -283,10 +296,10 @@ route_store_dest_add(struct route_store *s, const struct route_actor *who,
 }
 
 /*
- * known_dest - normalise addr, take the write lock and find the stored
- * destination (ROUTE_ENOENT when there is none).  0 with the stored
- * spelling in *stored_r and its audit line in *old_r, or -1; either way
- * the caller ends the transaction with store_finish.
+ * known_dest - lock_dest, refusing a destination that is not stored
+ * (ROUTE_ENOENT).  0 with the stored spelling in *stored_r and its audit
+ * line in *old_r, or -1; either way the caller ends the transaction with
+ * store_finish.
  */
 static int
 known_dest(struct route_store *s, const char *addr, char **stored_r,
@@ -295,11 +308,7 @@ known_dest(struct route_store *s, const char *addr, char **stored_r,
 	char *a;
 	int rc;
 
-	if (store_norm_mailbox(addr, &a, err) == -1)
-		return -1;
-	rc = store_begin(s, err);
-	if (rc == 0)
-		rc = store_find_dest(s, a, stored_r, err);
+	rc = lock_dest(s, addr, &a, stored_r, err);
 	if (rc == 0)
 		rc = route_error_set(err, ROUTE_ENOENT,
 				     "destination %s is not known", a);

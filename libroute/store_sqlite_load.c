@@ -65,34 +65,43 @@ col(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
+/* add_domain - the domain in st's row into the builder b. */
+static int
+add_domain(struct route_store *s, sqlite3_stmt *st, void *b,
+	   struct route_error *err)
+{
+	struct route_domain_def def;
+
+	def.name = col(st, 0);
+	def.enabled = sqlite3_column_int(st, 1) != 0;
+	def.unknown = strcmp(col(st, 2), "pass") == 0 ? ROUTE_UNKNOWN_PASS
+						      : ROUTE_UNKNOWN_REJECT;
+	def.subaddress = sqlite3_column_int(st, 3) != 0;
+	return route_table_builder_add_domain(b, &def, err);
+}
+
 /* build_domains - every domain into the builder. */
 static int
 build_domains(struct route_store *s, struct route_table_builder *b,
 	      struct route_error *err)
 {
-	struct route_domain_def def;
-	sqlite3_stmt *st;
-	int rc;
-
-	st = store_stmt(
+	sqlite3_stmt *st = store_stmt(
 	    s, err, "SELECT name, enabled, unknown, subaddress FROM domains",
 	    "");
-	if (st == NULL)
-		return -1;
-	while ((rc = store_step(s, st, err)) == SQLITE_ROW) {
-		def.name = col(st, 0);
-		def.enabled = sqlite3_column_int(st, 1) != 0;
-		def.unknown = strcmp(col(st, 2), "pass") == 0
-				  ? ROUTE_UNKNOWN_PASS
-				  : ROUTE_UNKNOWN_REJECT;
-		def.subaddress = sqlite3_column_int(st, 3) != 0;
-		if (route_table_builder_add_domain(b, &def, err) == -1) {
-			rc = -1;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+
+	return store_rows(s, st, add_domain, b, err);
+}
+
+/* add_dest - the destination in st's row into the builder b. */
+static int
+add_dest(struct route_store *s, sqlite3_stmt *st, void *b,
+	 struct route_error *err)
+{
+	struct route_dest_def def;
+
+	def.addr = col(st, 0);
+	def.verified = sqlite3_column_int64(st, 1) != 0;
+	return route_table_builder_add_dest(b, &def, err);
 }
 
 /* build_dests - every registered destination into the builder. */
@@ -100,24 +109,10 @@ static int
 build_dests(struct route_store *s, struct route_table_builder *b,
 	    struct route_error *err)
 {
-	struct route_dest_def def;
-	sqlite3_stmt *st;
-	int rc;
+	sqlite3_stmt *st = store_stmt(
+	    s, err, "SELECT addr, verified_at FROM destinations", "");
 
-	st = store_stmt(s, err, "SELECT addr, verified_at FROM destinations",
-			"");
-	if (st == NULL)
-		return -1;
-	while ((rc = store_step(s, st, err)) == SQLITE_ROW) {
-		def.addr = col(st, 0);
-		def.verified = sqlite3_column_int64(st, 1) != 0;
-		if (route_table_builder_add_dest(b, &def, err) == -1) {
-			rc = -1;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_rows(s, st, add_dest, b, err);
 }
 
 /*

@@ -127,23 +127,15 @@ static int
 norm_match(const char *match, char **match_r, enum route_match *kind_r,
 	   char **domain_r, struct route_error *err)
 {
-	struct route_addr a;
 	const char *at;
 
 	if (route_rule_match_kind(match, kind_r, err) == -1)
 		return -1;
 	if (*kind_r == ROUTE_MATCH_EXACT) {
-		if (route_addr_parse(match, &a, err) == -1)
+		/* route_rule_match_kind made sure it is user@domain */
+		if (store_norm_mailbox(match, match_r, err) == -1)
 			return -1;
-		if (a.null_path || a.domain == NULL) {
-			route_addr_free(&a);
-			return route_error_set(
-			    err, ROUTE_EINVAL,
-			    "rule match \"%s\" has no domain", match);
-		}
-		*match_r = route_addr_format(&a);
-		*domain_r = route_xstrdup(a.domain);
-		route_addr_free(&a);
+		*domain_r = route_xstrdup(strrchr(*match_r, '@') + 1);
 		return 0;
 	}
 	if ((at = strrchr(match, '@')) == NULL)
@@ -441,6 +433,21 @@ route_store_rule_add(struct route_store *s, const struct route_actor *who,
 	return rc;
 }
 
+/*
+ * known_rule - take the write lock, find the rule sel names and describe it
+ * into *old_r.  0 with its id in *id_r, or -1; either way the caller ends
+ * the transaction with store_finish.
+ */
+static int
+known_rule(struct route_store *s, const char *sel, int64_t *id_r, char **old_r,
+	   struct route_error *err)
+{
+	if (store_begin(s, err) == -1 || find_rule(s, sel, id_r, err) != 1 ||
+	    describe_rule(s, *id_r, old_r, err) != 1)
+		return -1;
+	return 0;
+}
+
 /* route_store_rule_remove - delete a rule and its destination list. */
 int
 route_store_rule_remove(struct route_store *s, const struct route_actor *who,
@@ -450,13 +457,10 @@ route_store_rule_remove(struct route_store *s, const struct route_actor *who,
 	int64_t id;
 	int rc;
 
-	if (store_begin(s, err) == -1)
-		return -1;
-	rc = 0;
-	if (find_rule(s, sel, &id, err) != 1 ||
-	    describe_rule(s, id, &old, err) != 1 ||
-	    store_run(s, err, "DELETE FROM rules WHERE id = ?", "i", id) == -1)
-		rc = -1;
+	rc = known_rule(s, sel, &id, &old, err);
+	if (rc == 0)
+		rc = store_run(s, err, "DELETE FROM rules WHERE id = ?", "i",
+			       id);
 	return store_finish(s, who, rc, old, NULL, err);
 }
 
@@ -474,15 +478,12 @@ route_store_rule_enable(struct route_store *s, const struct route_actor *who,
 	int64_t id;
 	int rc;
 
-	if (store_begin(s, err) == -1)
-		return -1;
-	rc = 0;
-	if (find_rule(s, sel, &id, err) != 1 ||
-	    describe_rule(s, id, &old, err) != 1 ||
-	    store_run(s, err, "UPDATE rules SET enabled = ? WHERE id = ?", "bi",
-		      (int)enabled, id) == -1 ||
-	    (enabled && store_check_build(s, err) == -1) ||
-	    describe_rule(s, id, &now, err) != 1)
+	rc = known_rule(s, sel, &id, &old, err);
+	if (rc == 0 &&
+	    (store_run(s, err, "UPDATE rules SET enabled = ? WHERE id = ?",
+		       "bi", (int)enabled, id) == -1 ||
+	     (enabled && store_check_build(s, err) == -1) ||
+	     describe_rule(s, id, &now, err) != 1))
 		rc = -1;
 	return store_finish(s, who, rc, old, now, err);
 }

@@ -78,4 +78,14 @@ char *route_local_fold(const char *local, bool case_sensitive);
  */
 size_t route_local_split(const char *local, const char *delims);
 
+/*
+ * route_utf8_len - the length in bytes (1 to 4) of the UTF-8 sequence that
+ * starts at s, of which n bytes (at least 1) may be read; an ASCII byte is
+ * a sequence of 1.  Returns 0 when the bytes there are not valid UTF-8
+ * (RFC 3629): a stray continuation byte, a sequence cut short by n or by a
+ * byte that does not continue it, an overlong form, a UTF-16 surrogate or
+ * a value past U+10FFFF.
+ */
+size_t route_utf8_len(const unsigned char *s, size_t n);
+
 #endif
