@@ -210,7 +210,8 @@ route_socket_parse(const char *spec, char **spec_r, struct route_error *err)
 				       "the socket path must be absolute");
 	if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
 		return route_error_set(
-		    err, ROUTE_EINVAL, "the socket path is longer than %zu bytes",
+		    err, ROUTE_EINVAL,
+		    "the socket path is longer than %zu bytes",
 		    sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
 	/* One spelling, so the daemon has one prefix to look for. */
 	*spec_r = route_xasprintf("unix:%s", path);

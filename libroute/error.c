@@ -32,7 +32,7 @@ route_strerror(enum route_errclass code)
 /* route_error_set - record class and message; always -1. */
 int
 route_error_set(struct route_error *err, enum route_errclass code,
-    const char *fmt, ...)
+		const char *fmt, ...)
 {
 	va_list ap;
 

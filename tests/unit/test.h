@@ -19,31 +19,31 @@ test_point(int ok, const char *file, int line, const char *what)
 	if (!ok)
 		test_failed++;
 	printf("%sok %d - %s:%d: %s\n", ok ? "" : "not ", test_count, file,
-	    line, what);
+	       line, what);
 }
 
 /* CHECK - one test point: cond must hold. */
 #define CHECK(cond) test_point(!!(cond), __FILE__, __LINE__, #cond)
 
 /* CHECK_STR - one test point: strings equal (either may be NULL). */
-#define CHECK_STR(got, want)                                                  \
-	do {                                                                  \
-		const char *g_ = (got), *w_ = (want);                         \
-		int ok_ = (g_ == NULL || w_ == NULL) ? g_ == w_               \
-						     : strcmp(g_, w_) == 0;   \
-		test_point(ok_, __FILE__, __LINE__, #got " == " #want);       \
-		if (!ok_)                                                     \
-			printf("# got \"%s\", want \"%s\"\n",                 \
-			    g_ ? g_ : "(null)", w_ ? w_ : "(null)");          \
+#define CHECK_STR(got, want)                                                   \
+	do {                                                                   \
+		const char *g_ = (got), *w_ = (want);                          \
+		int ok_ = (g_ == NULL || w_ == NULL) ? g_ == w_                \
+						     : strcmp(g_, w_) == 0;    \
+		test_point(ok_, __FILE__, __LINE__, #got " == " #want);        \
+		if (!ok_)                                                      \
+			printf("# got \"%s\", want \"%s\"\n",                  \
+			       g_ ? g_ : "(null)", w_ ? w_ : "(null)");        \
 	} while (0)
 
 /* CHECK_INT - one test point: integers equal. */
-#define CHECK_INT(got, want)                                                  \
-	do {                                                                  \
-		long long g_ = (long long)(got), w_ = (long long)(want);      \
-		test_point(g_ == w_, __FILE__, __LINE__, #got " == " #want);  \
-		if (g_ != w_)                                                 \
-			printf("# got %lld, want %lld\n", g_, w_);            \
+#define CHECK_INT(got, want)                                                   \
+	do {                                                                   \
+		long long g_ = (long long)(got), w_ = (long long)(want);       \
+		test_point(g_ == w_, __FILE__, __LINE__, #got " == " #want);   \
+		if (g_ != w_)                                                  \
+			printf("# got %lld, want %lld\n", g_, w_);             \
 	} while (0)
 
 /* test_done - print the TAP plan; the exit status for main. */

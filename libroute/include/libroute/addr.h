@@ -14,15 +14,15 @@
 
 #include <libroute/error.h>
 
-#define ROUTE_LOCAL_MAX 64	/* RFC 5321 4.5.3.1.1, octets */
-#define ROUTE_DOMAIN_MAX 255	/* RFC 5321 4.5.3.1.2, octets */
-#define ROUTE_PATH_MAX 256	/* RFC 5321 4.5.3.1.3, including <> */
+#define ROUTE_LOCAL_MAX 64   /* RFC 5321 4.5.3.1.1, octets */
+#define ROUTE_DOMAIN_MAX 255 /* RFC 5321 4.5.3.1.2, octets */
+#define ROUTE_PATH_MAX 256   /* RFC 5321 4.5.3.1.3, including <> */
 
 struct route_addr {
-	bool null_path;	/* the null reverse-path "<>"; local and domain NULL */
-	char *local;	/* local part with quoting removed, as given (case kept) */
-	char *domain;	/* lower-case A-label form, no trailing dot; NULL when
-			   the path has no domain ("<postmaster>") */
+	bool null_path; /* the null reverse-path "<>"; local and domain NULL */
+	char *local; /* local part with quoting removed, as given (case kept) */
+	char *domain; /* lower-case A-label form, no trailing dot; NULL when
+			 the path has no domain ("<postmaster>") */
 };
 
 /*
@@ -41,7 +41,7 @@ struct route_addr {
  * angle bracket", ...).  Never crashes on any byte sequence.
  */
 int route_addr_parse(const char *path, struct route_addr *addr_r,
-    struct route_error *err);
+		     struct route_error *err);
 
 /* route_addr_free - free the strings of addr and reset it; addr may be NULL. */
 void route_addr_free(struct route_addr *addr);
@@ -59,7 +59,7 @@ char *route_addr_format(const struct route_addr *addr);
  * Returns 0 and a malloc'ed string in *domain_r, or -1 with ROUTE_EINVAL.
  */
 int route_domain_normalise(const char *domain, char **domain_r,
-    struct route_error *err);
+			   struct route_error *err);
 
 /*
  * route_local_fold - the lookup form of a local part: ASCII letters folded

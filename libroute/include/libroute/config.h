@@ -28,20 +28,20 @@
  * this struct, so never declare or copy one yourself.
  */
 struct route_config {
-	char *path;			/* file it came from, NULL for defaults */
-	char *store;			/* "store": store URI */
-	char *milter_socket;		/* "milter.socket": unix:PATH, inet:PORT@HOST */
-	char *milter_user;		/* "milter.user": user to run as, or NULL */
-	char *milter_group;		/* "milter.group": socket group, or NULL */
-	unsigned milter_socket_mode;	/* "milter.socket_mode": e.g. 0660 */
-	char *milter_pidfile;		/* "milter.pidfile" or NULL */
-	char *syslog_facility;		/* "log.facility": "mail" */
-	uint64_t max_message_size;	/* "limits.message_size" (bytes) */
-	unsigned max_received;		/* "limits.received_headers" */
-	unsigned poll_ms;		/* "store_poll_ms": change check period */
-	struct route_table_opts table;	/* "routing.delimiters",
-					   "routing.case_sensitive",
-					   "routing.max_depth" */
+	char *path;	     /* file it came from, NULL for defaults */
+	char *store;	     /* "store": store URI */
+	char *milter_socket; /* "milter.socket": unix:PATH, inet:PORT@HOST */
+	char *milter_user;   /* "milter.user": user to run as, or NULL */
+	char *milter_group;  /* "milter.group": socket group, or NULL */
+	unsigned milter_socket_mode; /* "milter.socket_mode": e.g. 0660 */
+	char *milter_pidfile;	     /* "milter.pidfile" or NULL */
+	char *syslog_facility;	     /* "log.facility": "mail" */
+	uint64_t max_message_size;   /* "limits.message_size" (bytes) */
+	unsigned max_received;	     /* "limits.received_headers" */
+	unsigned poll_ms;	     /* "store_poll_ms": change check period */
+	struct route_table_opts table; /* "routing.delimiters",
+					  "routing.case_sensitive",
+					  "routing.max_depth" */
 };
 
 /*
@@ -53,8 +53,8 @@ struct route_config {
  * ROUTE_ESYS when the file cannot be read).
  */
 int route_config_load(const char *path, const char *store_default,
-    const char *socket_default, struct route_config **cfg_r,
-    struct route_error *err);
+		      const char *socket_default, struct route_config **cfg_r,
+		      struct route_error *err);
 
 /*
  * route_socket_parse - check a milter socket specification: "unix:/path"
@@ -64,7 +64,7 @@ int route_config_load(const char *path, const char *store_default,
  * config loader and route-milter's -p option both use it.
  */
 int route_socket_parse(const char *spec, char **spec_r,
-    struct route_error *err);
+		       struct route_error *err);
 
 /* route_config_ref - take a reference (thread-safe); returns cfg. */
 struct route_config *route_config_ref(struct route_config *cfg);

@@ -11,12 +11,12 @@
 
 enum route_errclass {
 	ROUTE_OK = 0,
-	ROUTE_EINVAL,	/* malformed input: address, rule, config value */
-	ROUTE_ENOENT,	/* the named object does not exist */
-	ROUTE_EEXIST,	/* the object exists already */
-	ROUTE_ECYCLE,	/* the change would make forwarding loop */
-	ROUTE_ESCHEMA,	/* the store was written by a newer program */
-	ROUTE_ESYS,	/* I/O, store or other system failure */
+	ROUTE_EINVAL,  /* malformed input: address, rule, config value */
+	ROUTE_ENOENT,  /* the named object does not exist */
+	ROUTE_EEXIST,  /* the object exists already */
+	ROUTE_ECYCLE,  /* the change would make forwarding loop */
+	ROUTE_ESCHEMA, /* the store was written by a newer program */
+	ROUTE_ESYS,    /* I/O, store or other system failure */
 };
 
 #define ROUTE_ERROR_MAX 512
@@ -35,7 +35,7 @@ const char *route_strerror(enum route_errclass code);
  * returns -1 so that callers can write "return route_error_set(...)".
  */
 int route_error_set(struct route_error *err, enum route_errclass code,
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* route_error_clear - reset err to ROUTE_OK with an empty message. */
 void route_error_clear(struct route_error *err);

@@ -33,8 +33,8 @@
 #include <libroute/error.h>
 
 enum route_unknown {
-	ROUTE_UNKNOWN_REJECT = 0,	/* refuse unknown addresses 550 5.1.1 */
-	ROUTE_UNKNOWN_PASS,		/* let the host MTA deliver them */
+	ROUTE_UNKNOWN_REJECT = 0, /* refuse unknown addresses 550 5.1.1 */
+	ROUTE_UNKNOWN_PASS,	  /* let the host MTA deliver them */
 };
 
 enum route_action {
@@ -45,42 +45,42 @@ enum route_action {
 
 /* What kind of address a rule matches; derived from its match string. */
 enum route_match {
-	ROUTE_MATCH_EXACT = 0,	/* "info@example.com" */
-	ROUTE_MATCH_PATTERN,	/* "sales-*@example.com": '*' any run, '?' one */
-	ROUTE_MATCH_CATCHALL,	/* "@example.com" */
+	ROUTE_MATCH_EXACT = 0, /* "info@example.com" */
+	ROUTE_MATCH_PATTERN,   /* "sales-*@example.com": '*' any run, '?' one */
+	ROUTE_MATCH_CATCHALL,  /* "@example.com" */
 };
 
 struct route_domain_def {
-	const char *name;		/* any case, U- or A-labels */
+	const char *name; /* any case, U- or A-labels */
 	bool enabled;
 	enum route_unknown unknown;
-	bool subaddress;		/* split local+tag for lookup */
+	bool subaddress; /* split local+tag for lookup */
 };
 
 struct route_dest_def {
-	const char *addr;		/* a mailbox "user@host" */
+	const char *addr; /* a mailbox "user@host" */
 	bool verified;
 };
 
 struct route_rule_def {
-	int64_t id;			/* store id; 0 for none */
-	const char *match;		/* exact, pattern or "@domain" */
+	int64_t id;	   /* store id; 0 for none */
+	const char *match; /* exact, pattern or "@domain" */
 	enum route_action action;
-	const char *const *dests;	/* forward: 1..N mailboxes */
+	const char *const *dests; /* forward: 1..N mailboxes */
 	size_t ndests;
-	const char *text;		/* reject: optional text, else NULL */
+	const char *text; /* reject: optional text, else NULL */
 	bool enabled;
-	int priority;			/* patterns: lower is tried first */
-	const char *comment;		/* free text or NULL */
+	int priority;	     /* patterns: lower is tried first */
+	const char *comment; /* free text or NULL */
 };
 
 struct route_table_opts {
-	const char *delimiters;		/* sub-address delimiters, "+" default;
-					   NULL or "" turns splitting off */
-	bool case_sensitive;		/* local parts compared as given */
-	unsigned max_depth;		/* most forward rules one recipient may
-					   pass through, default 8; 0 means
-					   the default */
+	const char *delimiters; /* sub-address delimiters, "+" default;
+				   NULL or "" turns splitting off */
+	bool case_sensitive;	/* local parts compared as given */
+	unsigned max_depth;	/* most forward rules one recipient may
+				   pass through, default 8; 0 means
+				   the default */
 };
 
 /* route_table_opts_init - fill opts with the defaults ("+", false, 8). */
@@ -92,7 +92,7 @@ void route_table_opts_init(struct route_table_opts *opts);
  * (bad address, '*' in the domain part, empty pattern ...).
  */
 int route_rule_match_kind(const char *match, enum route_match *kind_r,
-    struct route_error *err);
+			  struct route_error *err);
 
 struct route_table_builder;
 struct route_table;
@@ -101,8 +101,8 @@ struct route_table;
  * route_table_builder_new - start a table.  opts may be NULL for defaults;
  * the strings in opts are copied.
  */
-struct route_table_builder *route_table_builder_new(
-    const struct route_table_opts *opts);
+struct route_table_builder *
+route_table_builder_new(const struct route_table_opts *opts);
 
 /*
  * route_table_builder_add_domain/_dest/_rule - add one definition; all
@@ -122,11 +122,14 @@ struct route_table_builder *route_table_builder_new(
  * not verified.  The messages name the rule or address concerned.
  */
 int route_table_builder_add_domain(struct route_table_builder *b,
-    const struct route_domain_def *def, struct route_error *err);
+				   const struct route_domain_def *def,
+				   struct route_error *err);
 int route_table_builder_add_dest(struct route_table_builder *b,
-    const struct route_dest_def *def, struct route_error *err);
+				 const struct route_dest_def *def,
+				 struct route_error *err);
 int route_table_builder_add_rule(struct route_table_builder *b,
-    const struct route_rule_def *def, struct route_error *err);
+				 const struct route_rule_def *def,
+				 struct route_error *err);
 
 /*
  * route_table_builder_finish - compile the table.  Checks the whole set:
@@ -144,7 +147,7 @@ int route_table_builder_add_rule(struct route_table_builder *b,
  * rule id given to two rules is refused with ROUTE_EINVAL.
  */
 struct route_table *route_table_builder_finish(struct route_table_builder **b,
-    struct route_error *err);
+					       struct route_error *err);
 
 /* route_table_builder_free - discard an unfinished builder; *b may be NULL. */
 void route_table_builder_free(struct route_table_builder **b);
@@ -160,38 +163,38 @@ void route_table_unref(struct route_table **t);
 size_t route_table_rule_count(const struct route_table *t);
 
 enum route_verdict {
-	ROUTE_NOT_ROUTED = 0,	/* not our domain (or disabled): untouched */
-	ROUTE_PASS,		/* unknown address, domain says pass */
-	ROUTE_FORWARD,		/* replace by dests[] */
-	ROUTE_DROP,		/* accept, deliver nowhere */
-	ROUTE_REJECT,		/* refuse 550 5.7.1 with text */
-	ROUTE_UNKNOWN,		/* refuse 550 5.1.1 */
+	ROUTE_NOT_ROUTED = 0, /* not our domain (or disabled): untouched */
+	ROUTE_PASS,	      /* unknown address, domain says pass */
+	ROUTE_FORWARD,	      /* replace by dests[] */
+	ROUTE_DROP,	      /* accept, deliver nowhere */
+	ROUTE_REJECT,	      /* refuse 550 5.7.1 with text */
+	ROUTE_UNKNOWN,	      /* refuse 550 5.1.1 */
 };
 
 /* How the decision was reached; for logs and "milter-ctl test". */
 enum route_reason {
-	ROUTE_BY_NONE = 0,	/* not routed */
+	ROUTE_BY_NONE = 0, /* not routed */
 	ROUTE_BY_EXACT,
 	ROUTE_BY_SUBADDRESS,
 	ROUTE_BY_PATTERN,
 	ROUTE_BY_CATCHALL,
-	ROUTE_BY_DEFAULT,	/* domain default for unknown addresses */
+	ROUTE_BY_DEFAULT, /* domain default for unknown addresses */
 };
 
 struct route_decision {
 	enum route_verdict verdict;
 	enum route_reason reason;
 	int64_t rule_id;	/* the rule that matched, 0 for none */
-	const char *rule_match;	/* its match string, NULL for none */
+	const char *rule_match; /* its match string, NULL for none */
 	const char *text;	/* reject text or NULL; points into the table */
 	char **dests;		/* forward: final mailboxes after expansion,
 				   duplicates removed, in first-seen order */
 	size_t ndests;
-	char why[256];		/* one line for a person: "exact rule 12
-				   info@example.com: forward to me@gmail.com",
-				   "no rule; domain example.com refuses
-				   unknown addresses"; ends in "..." when
-				   it did not fit */
+	char why[256]; /* one line for a person: "exact rule 12
+			  info@example.com: forward to me@gmail.com",
+			  "no rule; domain example.com refuses
+			  unknown addresses"; ends in "..." when
+			  it did not fit */
 };
 
 /*
@@ -215,7 +218,7 @@ struct route_decision {
  * only if expansion went deeper than max_depth, which finish() prevents.
  */
 int route_table_lookup(const struct route_table *t, const char *rcpt,
-    struct route_decision *d, struct route_error *err);
+		       struct route_decision *d, struct route_error *err);
 
 /* route_decision_clear - free what a lookup allocated in d. */
 void route_decision_clear(struct route_decision *d);
@@ -232,7 +235,7 @@ void route_decision_clear(struct route_decision *d);
  * '%', so a libmilter caller must double each '%' first.
  */
 int route_decision_reply(const struct route_decision *d, const char **code_r,
-    const char **xcode_r, const char **text_r);
+			 const char **xcode_r, const char **text_r);
 
 /* route_verdict_name - "forward", "drop", "reject", "unknown", "pass",
  * "not-routed". */

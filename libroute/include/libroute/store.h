@@ -31,45 +31,45 @@ struct route_store;
 
 /* Who made a change, for the audit table. */
 struct route_actor {
-	const char *user;	/* unix user name */
-	const char *command;	/* the command line, e.g. "rule add a@b drop" */
+	const char *user;    /* unix user name */
+	const char *command; /* the command line, e.g. "rule add a@b drop" */
 };
 
 struct route_store_domain {
-	char *name;		/* A-label, lower case */
+	char *name; /* A-label, lower case */
 	bool enabled;
 	enum route_unknown unknown;
 	bool subaddress;
-	int64_t created;	/* unix time */
+	int64_t created; /* unix time */
 };
 
 struct route_store_dest {
 	char *addr;
 	bool verified;
 	int64_t created;
-	int64_t verified_at;	/* unix time, 0 while pending */
+	int64_t verified_at; /* unix time, 0 while pending */
 };
 
 struct route_store_rule {
 	int64_t id;
-	char *match;		/* normalised: domain in A-label lower case */
+	char *match; /* normalised: domain in A-label lower case */
 	enum route_action action;
 	char **dests;
 	size_t ndests;
-	char *text;		/* reject text or NULL */
+	char *text; /* reject text or NULL */
 	bool enabled;
 	int priority;
-	char *comment;		/* or NULL */
+	char *comment; /* or NULL */
 	int64_t created;
 };
 
 struct route_audit_entry {
 	int64_t id;
-	int64_t time;		/* unix time */
+	int64_t time; /* unix time */
 	char *user;
 	char *command;
-	char *old_value;	/* NULL when the object was created */
-	char *new_value;	/* NULL when the object was removed */
+	char *old_value; /* NULL when the object was created */
+	char *new_value; /* NULL when the object was removed */
 };
 
 /*
@@ -81,7 +81,7 @@ struct route_audit_entry {
  * ROUTE_EINVAL for an unknown scheme).
  */
 int route_store_open(const char *uri, const struct route_table_opts *opts,
-    struct route_store **store_r, struct route_error *err);
+		     struct route_store **store_r, struct route_error *err);
 
 /* route_store_close - close and free; *store may be NULL; sets it NULL. */
 void route_store_close(struct route_store **store);
@@ -91,14 +91,14 @@ void route_store_close(struct route_store **store);
  * committed change, from any process.  Cheap enough to call every second.
  */
 int route_store_generation(struct route_store *s, uint64_t *gen_r,
-    struct route_error *err);
+			   struct route_error *err);
 
 /*
  * route_store_load - build a rule table from one consistent read of the
  * store.  *gen_r (may be NULL) receives the generation the table reflects.
  */
 int route_store_load(struct route_store *s, struct route_table **table_r,
-    uint64_t *gen_r, struct route_error *err);
+		     uint64_t *gen_r, struct route_error *err);
 
 /*
  * Changes.  Each is one transaction with its audit row, and is refused
@@ -118,27 +118,33 @@ int route_store_load(struct route_store *s, struct route_table **table_r,
  *  - rule_remove / rule_enable: sel is a rule id ("12") or its match string.
  */
 int route_store_domain_add(struct route_store *s, const struct route_actor *who,
-    const struct route_domain_def *def, struct route_error *err);
+			   const struct route_domain_def *def,
+			   struct route_error *err);
 int route_store_domain_set(struct route_store *s, const struct route_actor *who,
-    const char *name, const char *key, const char *value,
-    struct route_error *err);
+			   const char *name, const char *key, const char *value,
+			   struct route_error *err);
 int route_store_domain_remove(struct route_store *s,
-    const struct route_actor *who, const char *name, struct route_error *err);
+			      const struct route_actor *who, const char *name,
+			      struct route_error *err);
 
 int route_store_dest_add(struct route_store *s, const struct route_actor *who,
-    const char *addr, struct route_error *err);
+			 const char *addr, struct route_error *err);
 int route_store_dest_verify(struct route_store *s,
-    const struct route_actor *who, const char *addr, struct route_error *err);
+			    const struct route_actor *who, const char *addr,
+			    struct route_error *err);
 int route_store_dest_remove(struct route_store *s,
-    const struct route_actor *who, const char *addr, struct route_error *err);
+			    const struct route_actor *who, const char *addr,
+			    struct route_error *err);
 
 int route_store_rule_add(struct route_store *s, const struct route_actor *who,
-    const struct route_rule_def *def, int64_t *id_r, struct route_error *err);
+			 const struct route_rule_def *def, int64_t *id_r,
+			 struct route_error *err);
 int route_store_rule_remove(struct route_store *s,
-    const struct route_actor *who, const char *sel, struct route_error *err);
+			    const struct route_actor *who, const char *sel,
+			    struct route_error *err);
 int route_store_rule_enable(struct route_store *s,
-    const struct route_actor *who, const char *sel, bool enabled,
-    struct route_error *err);
+			    const struct route_actor *who, const char *sel,
+			    bool enabled, struct route_error *err);
 
 /*
  * Listings.  Each returns 0 with a malloc'ed array in *list_r and its length
@@ -147,19 +153,23 @@ int route_store_rule_enable(struct route_store *s,
  * limit entries, 0 for all).  Free with the matching _free function.
  */
 int route_store_domain_list(struct route_store *s,
-    struct route_store_domain **list_r, size_t *n_r, struct route_error *err);
+			    struct route_store_domain **list_r, size_t *n_r,
+			    struct route_error *err);
 void route_store_domain_list_free(struct route_store_domain **list, size_t n);
 
 int route_store_dest_list(struct route_store *s,
-    struct route_store_dest **list_r, size_t *n_r, struct route_error *err);
+			  struct route_store_dest **list_r, size_t *n_r,
+			  struct route_error *err);
 void route_store_dest_list_free(struct route_store_dest **list, size_t n);
 
 int route_store_rule_list(struct route_store *s,
-    struct route_store_rule **list_r, size_t *n_r, struct route_error *err);
+			  struct route_store_rule **list_r, size_t *n_r,
+			  struct route_error *err);
 void route_store_rule_list_free(struct route_store_rule **list, size_t n);
 
 int route_store_audit_list(struct route_store *s, size_t limit,
-    struct route_audit_entry **list_r, size_t *n_r, struct route_error *err);
+			   struct route_audit_entry **list_r, size_t *n_r,
+			   struct route_error *err);
 void route_store_audit_list_free(struct route_audit_entry **list, size_t n);
 
 #endif
