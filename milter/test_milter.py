@@ -29,6 +29,15 @@ CTL = os.path.join(BUILD, "ctl", "milter-ctl")
 
 n_tests = 0
 failed = 0
+daemons = []  # every Daemon started, checked for a clean exit at the end
+
+# In a sanitizer build (configure --enable-sanitizers) a report must end
+# the process with a status we see, and leaks must be looked for at exit;
+# a caller's own settings win.
+os.environ.setdefault("ASAN_OPTIONS", "exitcode=23:detect_leaks=1")
+os.environ.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
+SANITIZER_ERRORS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                    "runtime error:")
 
 
 def check(desc, cond, *diag):
@@ -80,17 +89,20 @@ class Daemon:
     """One route-milter process in the foreground, logging to a file."""
 
     def __init__(self, tmp, name, conf_text):
+        self.name = name
         self.conf = os.path.join(tmp, name + ".conf")
         self.log = os.path.join(tmp, name + ".log")
         with open(self.conf, "w") as f:
             f.write(conf_text)
         self.proc = None
+        self.ended = None
 
     def start(self, sock_path):
         logf = open(self.log, "ab")
         self.proc = subprocess.Popen([MILTER, "-f", "-c", self.conf],
                                      stdout=logf, stderr=logf)
         logf.close()
+        daemons.append(self)
         for _ in range(100):
             if self.proc.poll() is not None:
                 return False
@@ -114,9 +126,21 @@ class Daemon:
             time.sleep(0.05)
         return False
 
+    def sanitizer_report(self):
+        """The first sanitizer report in the log (at most 60 lines)."""
+        lines = self.log_text().splitlines()
+        for i, line in enumerate(lines):
+            if any(e in line for e in SANITIZER_ERRORS):
+                return lines[i:i + 60]
+        return []
+
     def stop(self):
-        """SIGTERM; returns (exit status, seconds) or (None, None)."""
+        """SIGTERM; returns (exit status, seconds) or (None, None).
+        self.ended says how the process ended, for a person."""
         if self.proc is None or self.proc.poll() is not None:
+            if self.proc is not None and self.ended is None:
+                self.ended = ("died by itself with status %r"
+                              % self.proc.returncode)
             return (self.proc.returncode if self.proc else None, 0)
         t0 = time.time()
         self.proc.send_signal(signal.SIGTERM)
@@ -125,7 +149,9 @@ class Daemon:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+            self.ended = "killed: still running 15 s after SIGTERM"
             return (None, None)
+        self.ended = "exit status %r after SIGTERM" % rc
         return (rc, time.time() - t0)
 
 
@@ -374,6 +400,17 @@ def test_no_store(tmp):
     d.stop()
 
 
+def check_clean_exit(d):
+    """Stop D if it runs; it must have exited 0 with no sanitizer report.
+    LeakSanitizer only reports when the process exits normally and is not
+    being ptraced."""
+    rc, _ = d.stop()
+    report = d.sanitizer_report()
+    check("route-milter (%s) exited cleanly (no sanitizer report)" % d.name,
+          rc == 0 and not report, d.ended,
+          *(report or ["(no sanitizer report in %s)" % d.log]))
+
+
 def test_miltertest(tmp, sock):
     if shutil.which("miltertest") is None:
         print("ok %d - miltertest cross-check # SKIP miltertest not "
@@ -440,8 +477,8 @@ def main():
             for line in d.log_text().splitlines()[-30:]:
                 print("#   " + line)
     finally:
-        if d is not None:
-            d.stop()
+        for dd in daemons:
+            check_clean_exit(dd)
         shutil.rmtree(tmp, ignore_errors=True)
     print("1..%d" % n_tests)
     return 1 if failed else 0

@@ -2,10 +2,12 @@
 #
 # Starts a private Postfix (own config, queue and log under a temp dir),
 # route-milter, and a sink that keeps what Postfix delivers byte-exact;
-# sends with swaks; prints TAP.  Each scenario re-executes itself inside
-# `unshare --net --mount` when it can, so fixed ports on a private loopback
-# never clash with anything; otherwise it picks free ports.  Everything it
-# starts is stopped by pid from an EXIT trap, also when a test fails.
+# prints TAP (sending and its checks are in lib_send.sh).  Each scenario
+# re-executes itself inside `unshare --net --mount` when it can, so fixed
+# ports on a private loopback never clash with anything; otherwise it
+# picks free ports.  Everything it starts is stopped by pid from an EXIT
+# trap, also when a test fails; route-milter's exit is checked for
+# sanitizer reports.
 
 E2E_LIBDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${top_srcdir:=$(cd "$E2E_LIBDIR/../.." && pwd)}"
@@ -18,6 +20,18 @@ E2E_N=0
 E2E_FAILED=0
 E2E_SWAKS_N=0
 E2E_TMP=""
+E2E_MILTER_RUNS=""	# how each route-milter run ended: term:STATUS (stopped
+			# by us), died:STATUS (before we stopped it), kill9
+E2E_CLIENT_PID=""
+
+# In a sanitizer build (configure --enable-sanitizers) a report must end
+# the process with a status the harness sees, and leaks must be looked
+# for at exit; a caller's own settings win.
+: "${ASAN_OPTIONS=exitcode=23:detect_leaks=1}"
+: "${UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1}"
+export ASAN_OPTIONS UBSAN_OPTIONS
+
+. "$E2E_LIBDIR/lib_send.sh"
 
 # e2e_skip - report the whole scenario as skipped (TAP) and exit 0.
 e2e_skip() {
@@ -63,13 +77,14 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))')
 	fi
 }
 
-# e2e_init - common start of every scenario: skip if the tools are not
-# there, enter the namespace, make the temp dir, install the cleanup trap.
+# e2e_init - first step of every scenario (through e2e_prepare): skip if
+# the tools are not there, enter the namespace (scenarios take no
+# arguments), make the temp dir, install the cleanup trap.
 e2e_init() {
 	local why
 	why=$(e2e_missing)
 	[ -z "$why" ] || e2e_skip "$why"
-	e2e_enter_ns "$@"
+	e2e_enter_ns
 	e2e_mktemp
 	CTL="$top_builddir/ctl/milter-ctl"
 	MILTER="$top_builddir/milter/route-milter"
@@ -142,8 +157,10 @@ check_run() {
 	return $rc
 }
 
-# e2e_done - print the plan, the logs if anything failed, and exit.
+# e2e_done - check that route-milter stops cleanly, print the plan, the
+# logs if anything failed, and exit.
 e2e_done() {
+	check_milter_clean
 	echo "1..$E2E_N"
 	if [ "$E2E_FAILED" != 0 ]; then
 		e2e_show_logs
@@ -504,16 +521,22 @@ e2e_milter_start() {
 }
 
 # e2e_milter_stop - SIGTERM the milter and wait for its pid to vanish
-# (libmilter takes a few seconds); 0 if it exited by itself.
+# (libmilter takes a few seconds); 0 if it exited by itself.  Its exit
+# status is kept for check_milter_clean.
 e2e_milter_stop() {
-	local pid=$E2E_MILTER_PID rc=0
+	local pid=$E2E_MILTER_PID rc=0 status how=term
 	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
+	kill -TERM "$pid" 2>/dev/null || how=died
 	if ! e2e_wait_gone "$pid" 15; then
 		rc=1
 		kill -KILL "$pid" 2>/dev/null
 		e2e_wait_gone "$pid" 5
 	fi
+	# The milter is this shell's child (e2e_milter_start is never run in
+	# a subshell), so bash has kept its status for us.
+	wait "$pid" 2>/dev/null
+	status=$?
+	E2E_MILTER_RUNS="$E2E_MILTER_RUNS $how:$status"
 	e2e_forget "$pid"
 	E2E_MILTER_PID=""
 	return $rc
@@ -525,8 +548,43 @@ e2e_milter_kill9() {
 	[ -n "$pid" ] || return 0
 	kill -KILL "$pid" 2>/dev/null
 	e2e_wait_gone "$pid" 5
+	E2E_MILTER_RUNS="$E2E_MILTER_RUNS kill9"
 	e2e_forget "$pid"
 	E2E_MILTER_PID=""
+}
+
+# e2e_sanitizer_report - the first sanitizer report in log FILE (at most
+# 60 lines from its first line), or nothing.
+e2e_sanitizer_report() {
+	[ -s "$1" ] || return 0
+	awk '/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/ { on = 1 }
+	    on && n++ < 60' "$1"
+}
+
+# check_milter_clean - stop the milter if it runs, then assert that every
+# run ended by SIGTERM exited 0 and that its log holds no ASan, LSan or
+# UBSan report (shown as TAP comments if it does).  LeakSanitizer only
+# reports when the process exits normally and is not being ptraced.
+# Asserts nothing when the milter never ran.
+check_milter_clean() {
+	local desc="route-milter exited cleanly (no sanitizer report)"
+	local run bad="" report
+	e2e_milter_stop
+	[ -n "$E2E_MILTER_RUNS" ] || return 0
+	for run in $E2E_MILTER_RUNS; do
+		case $run in
+		term:0 | kill9) ;;
+		term:*) bad="$bad${bad:+, }exit status ${run#*:} after SIGTERM" ;;
+		died:*) bad="$bad${bad:+, }died by itself, status ${run#*:}" ;;
+		esac
+	done
+	report=$(e2e_sanitizer_report "$E2E_TMP/milter.log")
+	if [ -z "$bad" ] && [ -z "$report" ]; then
+		ok "$desc"
+	else
+		not_ok "$desc" "route-milter runs: ${bad:-all exited 0}" \
+		    "${report:-(no sanitizer report in milter.log)}"
+	fi
 }
 
 # ctl - run milter-ctl with the test's config.
@@ -538,143 +596,6 @@ ctl() {
 # check_ctl - assert that a milter-ctl command succeeds (exit 0).
 check_ctl() {
 	check_run "milter-ctl $*" ctl "$@"
-}
-
-# ----------------------------------------------------- the standard rig
-
-# e2e_rig - the usual set-up: sink, the milter config (unix socket), and
-# Postfix instance "mx" on SMTP_PORT with smtpd_milters and
-# non_smtpd_milters pointing at the milter, relaying to the sink.  The
-# milter itself is not started (add rules first, then e2e_milter_start).
-e2e_rig() {
-	e2e_sink_start
-	e2e_milter_conf "$@"
-	e2e_postfix_new mx "$SMTP_PORT" "[127.0.0.1]:$SINK_PORT" \
-	    "$(e2e_postfix_milter)"
-	e2e_postfix_start mx "$SMTP_PORT"
-}
-
-# ---------------------------------------------------------- sending
-
-# e2e_message - write a test message (CRLF line ends) to FILE with the
-# given From:, To: and Subject:, and a body that exercises transparency
-# (a leading dot, trailing blanks, a tab).
-e2e_message() {
-	local file=$1 from=$2 to=$3 subject=$4
-	printf '%s\r\n' \
-	    "From: <$from>" \
-	    "To: <$to>" \
-	    "Subject: $subject" \
-	    "Date: Mon, 01 Jan 2024 00:00:00 +0000" \
-	    "Message-ID: <$(basename "$file").$$@client.e2e.test>" \
-	    "X-Folded: a header" \
-	    "	that is folded" \
-	    "" \
-	    "Hello," \
-	    ".a line that starts with a dot" \
-	    "trailing blanks   " \
-	    "	tab first" \
-	    "" \
-	    "-- " \
-	    "e2e" >"$file"
-}
-
-# e2e_swaks_data - the --data argument that makes swaks send FILE as it
-# is: swaks adds a CRLF of its own before the final dot, so it is given a
-# copy without the file's last CRLF.
-e2e_swaks_data() {
-	head -c -2 "$1" >"$1.swaks"
-	echo "@$1.swaks"
-}
-
-# e2e_swaks - run swaks against SWAKS_PORT (default SMTP_PORT) from
-# 127.0.0.2; sets SWAKS_RC and SWAKS_OUT (the transcript file).
-e2e_swaks() {
-	local port=${SWAKS_PORT:-$SMTP_PORT}
-	SWAKS_OUT=$E2E_TMP/swaks.$((++E2E_SWAKS_N)).out
-	swaks --server 127.0.0.1 --port "$port" -li 127.0.0.2 \
-	    --helo client.e2e.test "$@" >"$SWAKS_OUT" 2>&1
-	SWAKS_RC=$?
-}
-
-# swaks_reply - the server's reply (last line, "CODE TEXT") to the first
-# command in the swaks transcript FILE that starts with CMD
-# (e.g. "RCPT TO:<a@example.com>", "MAIL FROM", "." for end of data).
-swaks_reply() {
-	# With swaks -n the data and its dot show as "N lines sent".
-	awk -v cmd="$2" '
-	    function wanted(line) {
-		if (cmd == ".")
-			return line == "." || line ~ /^[0-9]+ lines sent$/
-		return substr(line, 1, length(cmd)) == cmd
-	    }
-	    !found && /^ *-> / {
-		line = $0
-		sub(/^ *-> /, "", line)
-		if (wanted(line))
-			found = 1
-		next
-	    }
-	    found && /^ *(<-|<\*\*) / {
-		line = $0
-		sub(/^ *(<-|<\*\*) +/, "", line)
-		if (line !~ /^[0-9][0-9][0-9]-/) {
-			print line
-			exit
-		}
-	    }
-	    found && /^ *(->|~>) / { exit }
-	' "$1"
-}
-
-# e2e_send - send message FILE from FROM to the comma-separated TO list
-# with swaks on SMTP_PORT (extra swaks options may follow).
-e2e_send() {
-	local from=$1 to=$2 file=$3
-	shift 3
-	e2e_swaks --from "$from" --to "$to" --data "$(e2e_swaks_data "$file")" "$@"
-}
-
-# check_reply - assert that the reply to CMD in the last swaks transcript
-# matches the extended regex ERE.
-check_reply() {
-	local desc=$1 cmd=$2 ere=$3 got
-	got=$(swaks_reply "$SWAKS_OUT" "$cmd")
-	if printf '%s\n' "$got" | grep -Eq -- "$ere"; then
-		ok "$desc"
-	else
-		not_ok "$desc" "reply to $cmd: expected $ere" "got: ${got:-(none)}" \
-		    "transcript:" "$(grep -Ev '^ -> [^MRDQE.]' "$SWAKS_OUT")"
-	fi
-}
-
-# check_sink - wait until the sink holds N messages (at most SECS, 20 by
-# default), then assert that its envelopes are exactly EXPECTED (lines as
-# e2e_sink_show prints them).
-check_sink() {
-	local desc=$1 n=$2 expected=$3 secs=${4:-20}
-	e2e_sink_wait "$n" "$secs"
-	check_eq "$desc" "$expected" "$(e2e_sink_show)"
-}
-
-# check_body - assert that sink message N is byte for byte FILE (after the
-# Received: headers Postfix put on top).
-check_body() {
-	if e2e_sink_same_body "$2" "$3"; then
-		ok "$1"
-	else
-		not_ok "$1" "sink message $2 differs from $3:" \
-		    "$(diff <("$E2E_PY" "$E2E_LIBDIR/sink.py" body \
-		    "$(e2e_sink_file "$2")" | od -c) <(od -c "$3") | head -n 20)"
-	fi
-}
-
-# check_nothing_more - assert that instance NAME has nothing left in its
-# queue and the sink still holds exactly N messages.
-check_nothing_more() {
-	local desc=$1 name=$2 n=$3
-	e2e_queue_wait_empty "$name" 20
-	check_eq "$desc" "$n" "$(e2e_sink_count)"
 }
 
 # check_dests - add and verify each destination address with milter-ctl.
@@ -695,4 +616,45 @@ check_milter_start() {
 		    "$(cat "$E2E_TMP/milter-start.err")"
 		e2e_bail "cannot go on without the milter"
 	fi
+}
+
+# ----------------------------------------------------- the standard rig
+
+# e2e_rig - the usual set-up: sink, the milter config (unix socket), and
+# Postfix instance "mx" on SMTP_PORT with smtpd_milters and
+# non_smtpd_milters pointing at the milter, relaying to the sink.  The
+# milter itself is not started (add rules first, then e2e_milter_start).
+e2e_rig() {
+	e2e_sink_start
+	e2e_milter_conf "$@"
+	e2e_postfix_new mx "$SMTP_PORT" "[127.0.0.1]:$SINK_PORT" \
+	    "$(e2e_postfix_milter)"
+	e2e_postfix_start mx "$SMTP_PORT"
+}
+
+# e2e_prepare [--inet] [DEST...] - the environment scenarios start from:
+# skip when the tools are missing, enter the namespace, start the sink and
+# Postfix "mx" wired to route-milter (a unix socket, or with --inet an
+# inet socket on MILTER_PORT), add the domain example.com and add and
+# verify each DEST.  The milter is not started: the scenario adds its
+# rules first, then check_milter_start.
+e2e_prepare() {
+	local socket=""
+	e2e_init
+	if [ "${1:-}" = --inet ]; then
+		socket="inet:$MILTER_PORT@127.0.0.1"
+		shift
+	fi
+	e2e_rig ${socket:+"$socket"}
+	check_ctl domain add example.com
+	check_dests "$@"
+}
+
+# e2e_start - the rig most scenarios share: e2e_prepare with the one
+# destination alice@mailbox.test, info@example.com forwarded to it, and
+# route-milter running.
+e2e_start() {
+	e2e_prepare alice@mailbox.test
+	check_ctl rule add info@example.com forward alice@mailbox.test
+	check_milter_start
 }

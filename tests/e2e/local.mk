@@ -13,6 +13,7 @@ e2e_tests = \
 	tests/e2e/t_unrouted.sh \
 	tests/e2e/t_local_submit.sh \
 	tests/e2e/t_live_add.sh \
+	tests/e2e/t_inflight.sh \
 	tests/e2e/t_size.sh \
 	tests/e2e/t_milter_down.sh \
 	tests/e2e/t_milter_kill.sh \
@@ -20,5 +21,6 @@ e2e_tests = \
 TESTS += $(e2e_tests)
 EXTRA_DIST += $(e2e_tests) \
 	tests/e2e/lib.sh \
+	tests/e2e/lib_send.sh \
 	tests/e2e/sink.py \
 	tests/e2e/smtpclient.py

@@ -3,11 +3,7 @@
 # (nothing bounces back to a spammer) and nothing is delivered anywhere.
 # A forwarded message sent afterwards proves the pipeline was working.
 . "$(dirname "$0")/lib.sh"
-e2e_init "$@"
-e2e_rig
-
-check_ctl domain add example.com
-check_dests alice@mailbox.test
+e2e_prepare alice@mailbox.test
 check_ctl rule add @example.com drop
 check_ctl rule add info@example.com forward alice@mailbox.test
 check_milter_start

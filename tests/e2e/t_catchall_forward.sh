@@ -2,11 +2,7 @@
 # t_catchall_forward.sh - "@example.com" catches every address of the
 # domain that has no rule of its own; an exact rule still wins over it.
 . "$(dirname "$0")/lib.sh"
-e2e_init "$@"
-e2e_rig
-
-check_ctl domain add example.com
-check_dests alice@mailbox.test bob@mailbox.test
+e2e_prepare alice@mailbox.test bob@mailbox.test
 check_ctl rule add @example.com forward alice@mailbox.test
 check_ctl rule add info@example.com forward bob@mailbox.test
 check_milter_start

@@ -4,13 +4,7 @@
 # destination only, with the original envelope sender and the message
 # byte for byte as sent.
 . "$(dirname "$0")/lib.sh"
-e2e_init "$@"
-e2e_rig
-
-check_ctl domain add example.com
-check_dests alice@mailbox.test
-check_ctl rule add info@example.com forward alice@mailbox.test
-check_milter_start
+e2e_start
 
 e2e_message "$E2E_TMP/msg" sender@example.org info@example.com "single forward"
 e2e_send sender@example.org info@example.com "$E2E_TMP/msg"

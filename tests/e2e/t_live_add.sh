@@ -6,15 +6,11 @@
 # open (each new message takes the current rules).  The milter listens
 # on an inet socket here (the other scenarios use a unix socket).
 . "$(dirname "$0")/lib.sh"
-e2e_init "$@"
-e2e_rig "inet:$MILTER_PORT@127.0.0.1"
+e2e_prepare --inet alice@mailbox.test
 # The probe's refused RCPTs must not slow it down or end its session.
 e2e_postconf mx "smtpd_soft_error_limit = 1000" \
     "smtpd_hard_error_limit = 1000" "smtpd_error_sleep_time = 0"
 postfix -c "$E2E_TMP/mx/etc" reload >/dev/null 2>&1
-
-check_ctl domain add example.com
-check_dests alice@mailbox.test
 check_milter_start
 
 e2e_message "$E2E_TMP/msg" sender@example.org new@example.com "live"
@@ -28,23 +24,13 @@ check_reply "before the rule: new@example.com unknown, 550 5.1.1" \
 # matches ERE, at most 1 s after CMD returned.  Sets BEFORE (the reply
 # before the change), CTL_RC and TOOK (milliseconds, or why not).
 probe_change() {
-	local ere=$1 out=$E2E_TMP/probe.out pid i
+	local ere=$1 out=$E2E_TMP/probe.out
 	shift
-	rm -f "$E2E_TMP/ready" "$E2E_TMP/go" "$E2E_TMP/go.tmp"
-	"$E2E_PY" "$E2E_LIBDIR/smtpclient.py" --port "$SMTP_PORT" \
-	    --source 127.0.0.2 --from sender@example.org \
-	    --rcpt new@example.com --probe "$ere" --limit 1000 \
-	    --ready "$E2E_TMP/ready" --go "$E2E_TMP/go" >"$out" 2>&1 &
-	pid=$!
-	for i in $(seq 100); do
-		[ -e "$E2E_TMP/ready" ] && break
-		sleep 0.1
-	done
+	e2e_client_start "$out" --from sender@example.org \
+	    --rcpt new@example.com --probe "$ere" --limit 1000
 	"$@" >/dev/null
 	CTL_RC=$?
-	date +%s%3N >"$E2E_TMP/go.tmp"
-	mv "$E2E_TMP/go.tmp" "$E2E_TMP/go"
-	e2e_wait_gone "$pid" 30 || kill -KILL "$pid"
+	e2e_client_go
 	BEFORE=$(sed -n 's/^BEFORE //p' "$out")
 	TOOK=$(sed -n 's/^PROBE \([0-9]*\) ms.*/\1/p; /^PROBE t/p' "$out")
 	[ -n "$TOOK" ] || TOOK="no result: $(cat "$out")"

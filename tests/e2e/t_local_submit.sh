@@ -3,11 +3,7 @@
 # through non_smtpd_milters, where Postfix hands the milter addresses
 # without angle brackets; it is routed exactly like mail from SMTP.
 . "$(dirname "$0")/lib.sh"
-e2e_init "$@"
-e2e_rig
-
-check_ctl domain add example.com
-check_dests alice@mailbox.test bob@mailbox.test
+e2e_prepare alice@mailbox.test bob@mailbox.test
 check_ctl rule add info@example.com forward alice@mailbox.test
 check_ctl rule add @example.com forward bob@mailbox.test
 check_milter_start

@@ -5,16 +5,13 @@
 # the message, is deferred with 451, and once the milter is back the
 # message is delivered exactly once, routed.
 . "$(dirname "$0")/lib.sh"
-e2e_init "$@"
-e2e_rig
+e2e_prepare alice@mailbox.test
+check_ctl rule add info@example.com forward alice@mailbox.test
+
 e2e_postfix_new relay "$SENDER_PORT" "[127.0.0.1]:$SMTP_PORT" ""
 # From another address than the MX's own, as a remote MTA would be.
 e2e_postconf relay "smtp_bind_address = 127.0.0.3"
 e2e_postfix_start relay "$SENDER_PORT"
-
-check_ctl domain add example.com
-check_dests alice@mailbox.test
-check_ctl rule add info@example.com forward alice@mailbox.test
 
 e2e_message "$E2E_TMP/msg" sender@example.org info@example.com "retry me"
 e2e_send sender@example.org info@example.com "$E2E_TMP/msg"

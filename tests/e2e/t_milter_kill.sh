@@ -5,13 +5,7 @@
 # the sink; a restarted milter (over the dead one's socket) serves again
 # and the retried message arrives exactly once.
 . "$(dirname "$0")/lib.sh"
-e2e_init "$@"
-e2e_rig
-
-check_ctl domain add example.com
-check_dests alice@mailbox.test
-check_ctl rule add info@example.com forward alice@mailbox.test
-check_milter_start
+e2e_start
 
 e2e_message "$E2E_TMP/msg" sender@example.org info@example.com "killed"
 
@@ -19,20 +13,11 @@ e2e_message "$E2E_TMP/msg" sender@example.org info@example.com "killed"
 # SIGKILL the milter there, let the session finish; its transcript goes
 # to OUT.  (Not in a $(...) subshell: the milter must stay our child.)
 killed_at() {
-	local out=$E2E_TMP/client.$1 pid i
-	rm -f "$E2E_TMP/ready" "$E2E_TMP/go"
-	"$E2E_PY" "$E2E_LIBDIR/smtpclient.py" --port "$SMTP_PORT" \
-	    --source 127.0.0.2 --from sender@example.org \
-	    --rcpt info@example.com --data "$E2E_TMP/msg" --pause "$1" \
-	    --ready "$E2E_TMP/ready" --go "$E2E_TMP/go" >"$out" 2>&1 &
-	pid=$!
-	for i in $(seq 100); do
-		[ -e "$E2E_TMP/ready" ] && break
-		sleep 0.1
-	done
+	local out=$E2E_TMP/client.$1
+	e2e_client_start "$out" --from sender@example.org \
+	    --rcpt info@example.com --data "$E2E_TMP/msg" --pause "$1"
 	e2e_milter_kill9
-	touch "$E2E_TMP/go"
-	e2e_wait_gone "$pid" 30 || kill -KILL "$pid"
+	e2e_client_go
 	OUT=$(cat "$out")
 }
 

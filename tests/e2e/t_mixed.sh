@@ -4,11 +4,7 @@
 # rejected one is refused), the message is accepted, and the sink gets it
 # only for the forward's destination.
 . "$(dirname "$0")/lib.sh"
-e2e_init "$@"
-e2e_rig
-
-check_ctl domain add example.com
-check_dests alice@mailbox.test
+e2e_prepare alice@mailbox.test
 check_ctl rule add fwd@example.com forward alice@mailbox.test
 check_ctl rule add rej@example.com reject "No mail for rej, sorry"
 check_ctl rule add drop@example.com drop

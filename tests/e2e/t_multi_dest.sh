@@ -2,11 +2,7 @@
 # t_multi_dest.sh - one address forwarded to three destinations: one
 # message in, one delivery carrying all three recipients, nothing else.
 . "$(dirname "$0")/lib.sh"
-e2e_init "$@"
-e2e_rig
-
-check_ctl domain add example.com
-check_dests alice@mailbox.test bob@mailbox.test carol@other.test
+e2e_prepare alice@mailbox.test bob@mailbox.test carol@other.test
 check_ctl rule add team@example.com forward alice@mailbox.test \
     bob@mailbox.test carol@other.test
 check_milter_start

@@ -3,11 +3,9 @@
 # 550 5.7.1 and the rule's own text, which the SMTP client sees; without
 # a text the default wording is used.  Nothing is delivered.
 . "$(dirname "$0")/lib.sh"
-e2e_init "$@"
-e2e_rig
+e2e_prepare
 
 text="This address is retired; please write to info@example.com"
-check_ctl domain add example.com
 check_ctl rule add old@example.com reject "$text"
 check_ctl rule add gone@example.com reject
 check_milter_start

@@ -5,13 +5,7 @@
 # message still goes through intact.  Postfix's own limit is set to
 # 50 MiB so that every 552 here is the milter's.
 . "$(dirname "$0")/lib.sh"
-e2e_init "$@"
-e2e_rig
-
-check_ctl domain add example.com
-check_dests alice@mailbox.test
-check_ctl rule add info@example.com forward alice@mailbox.test
-check_milter_start
+e2e_start
 
 # big_message FILE MIB - a message of at least MIB MiB (CRLF lines).
 big_message() {

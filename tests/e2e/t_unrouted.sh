@@ -3,11 +3,7 @@
 # untouched: same recipient, same sender, same bytes; in a message that
 # also has a routed recipient only the routed one is rewritten.
 . "$(dirname "$0")/lib.sh"
-e2e_init "$@"
-e2e_rig
-
-check_ctl domain add example.com
-check_dests alice@mailbox.test
+e2e_prepare alice@mailbox.test
 check_ctl rule add info@example.com forward alice@mailbox.test
 check_ctl rule add @example.com drop
 check_milter_start
