@@ -367,6 +367,35 @@ parse_local(const char *p, const char *end, const char **p_r, char **local_r,
 	return 0;
 }
 
+static char *quote_local(const char *);
+
+/*
+ * check_written_form - the length limits, applied to the address as
+ * route_addr_format writes it: "a..b" gains quotes and a U-label domain
+ * grows into A-labels, so an input within the limits can come out over
+ * them.  Refusing those keeps every accepted address writable and readable
+ * again, so what we pass to the MTA is never what it must refuse.
+ */
+static int
+check_written_form(const char *local, const char *domain,
+		   struct route_error *err)
+{
+	char *q = quote_local(local);
+	size_t llen = strlen(q);
+
+	free(q);
+	if (llen > ROUTE_LOCAL_MAX)
+		return invalid(err,
+			       "local part longer than %d octets once quoted",
+			       ROUTE_LOCAL_MAX);
+	if (domain != NULL && llen + 1 + strlen(domain) + 2 > ROUTE_PATH_MAX)
+		return invalid(err,
+			       "path longer than %d octets with the domain in "
+			       "A-labels",
+			       ROUTE_PATH_MAX);
+	return 0;
+}
+
 /* route_addr_parse - parse an SMTP path with or without angle brackets. */
 int
 route_addr_parse(const char *path, struct route_addr *addr_r,
@@ -416,6 +445,11 @@ route_addr_parse(const char *path, struct route_addr *addr_r,
 			free(local);
 			return -1;
 		}
+	}
+	if (check_written_form(local, domain, err) == -1) {
+		free(local);
+		free(domain);
+		return -1;
 	}
 	addr_r->local = local;
 	addr_r->domain = domain;

@@ -323,6 +323,33 @@ test_lengths(void)
 	s = route_xasprintf("\"%s\"@example.com", quoted63);
 	expect_refusal(s, "local part longer than 64 octets");
 	free(s);
+	/* "a..b" is written quoted, so the limit counts the two quotes. */
+	s = route_xasprintf("<%.60s..@example.com>", local64);
+	CHECK_INT(route_addr_parse(s, &addr, &err), 0);
+	d = route_addr_format(&addr);
+	CHECK_INT(strlen(d), 64 + strlen("@example.com"));
+	free(d);
+	route_addr_free(&addr);
+	free(s);
+	s = route_xasprintf("<%.62s..@example.com>", local64);
+	expect_refusal(s, "local part longer than 64 octets once quoted");
+	free(s);
+	/* A U-label domain is counted in the A-label form it is written in:
+	 * 17 "b\xc3\xbccher." labels are 153 octets, 306 as A-labels. */
+	d = route_xstrdup("");
+	for (int i = 0; i < 17; i++) {
+		char *more = route_xasprintf("%sb\xc3\xbc"
+					     "cher.",
+					     d);
+		free(d);
+		d = more;
+	}
+	s = route_xasprintf("<%s@%sexample>", local64, d);
+	free(d);
+	CHECK(strlen(s) <= 256);
+	expect_refusal(s, "path longer than 256 octets with the domain in "
+			  "A-labels");
+	free(s);
 
 	/* "<" 64 "@" 63.63.61 ">" is 256 octets. */
 	s = route_xasprintf("<%s@%s.%s.%s>", local64, label63, label63,
