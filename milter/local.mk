@@ -18,7 +18,9 @@ milter_route_milter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS)
 milter_route_milter_LDFLAGS = -pthread -Wl,--wrap=accept -Wl,--wrap=read
 milter_route_milter_LDADD = libroute/libroute.la -l:libmilter.a
 
-# The real binary driven by miltertest against a scratch store.
-TESTS += milter/test_milter.sh
+# The real binary driven by miltertest against a scratch store; its
+# start-up as root (-u, -P, socket mode and group, daemonising) by
+# test_daemon.sh.
+TESTS += milter/test_milter.sh milter/test_daemon.sh
 EXTRA_DIST += milter/test_milter.sh milter/test_milter.py \
-	milter/test_milter.lua milter/mtclient.py
+	milter/test_milter.lua milter/mtclient.py milter/test_daemon.sh

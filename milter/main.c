@@ -45,7 +45,12 @@ static struct options opt;
 static bool log_to_stderr = true; /* until daemonised */
 static char *pidfile_written;
 static int signal_pipe[2] = {-1, -1};
-static bool milter_done; /* smfi_main() has returned */
+static bool milter_done;  /* smfi_main() has returned */
+static int ready_fd = -1; /* daemonised: the pipe to the waiting parent */
+/* Start-up state that fatal() frees, so that a refusal half-way through
+ * start-up leaves nothing for a leak checker to report. */
+static struct route_config *start_cfg; /* until tables_start takes it */
+static char *start_spec;
 
 /* usage - the synopsis and options (stdout for -h, else stderr); exit. */
 static void
@@ -81,6 +86,14 @@ fatal(const char *fmt, ...)
 	log_error("%s", line);
 	if (pidfile_written != NULL)
 		unlink(pidfile_written);
+	free(pidfile_written);
+	route_config_unref(&start_cfg);
+	free(start_spec);
+	/* A daemonised child tells the waiting parent why, so the reason
+	 * reaches the terminal even where syslog goes nowhere. */
+	if (ready_fd != -1 && write(ready_fd, line, strlen(line)) == -1)
+		log_error("cannot tell the parent process: %s",
+			  strerror(errno));
 	exit(1);
 }
 
@@ -161,16 +174,43 @@ open_socket(const char *spec, const struct route_config *cfg)
 }
 
 /*
- * daemonise - detach from the terminal.  The parent waits until the child
- * reports that it is ready (one byte on the returned pipe), so that a
- * start-up failure after the fork still gives a non-zero exit status.
+ * parent_wait - in the parent after the fork: exit 0 when the child
+ * reports ready (READY_BYTE), else 1 with the reason the child sent.
  */
-static int
+#define READY_BYTE '\001'
+static void __attribute__((noreturn)) parent_wait(int fd)
+{
+	char buf[1024];
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < sizeof(buf) - 1 &&
+	       (n = read(fd, buf + len, sizeof(buf) - 1 - len)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			break;
+		len += (size_t)n;
+		if (buf[0] == READY_BYTE)
+			_exit(0);
+	}
+	buf[len] = '\0';
+	fprintf(stderr, "route-milter: %s\n",
+		len > 0 ? buf
+			: "start-up failed; the reason is in the mail log");
+	_exit(1);
+}
+
+/*
+ * daemonise - detach from the terminal.  The parent waits until the child
+ * reports that it is ready, so that a start-up failure after the fork still
+ * gives a non-zero exit status and its reason (see fatal()).
+ */
+static void
 daemonise(void)
 {
 	int p[2], fd;
 	pid_t pid;
-	char ok;
 
 	if (pipe(p) == -1)
 		fatal("pipe: %s", strerror(errno));
@@ -179,13 +219,10 @@ daemonise(void)
 		fatal("fork: %s", strerror(errno));
 	if (pid > 0) {
 		close(p[1]);
-		if (read(p[0], &ok, 1) == 1)
-			_exit(0);
-		fprintf(stderr, "route-milter: start-up failed; the reason is "
-				"in the mail log\n");
-		_exit(1);
+		parent_wait(p[0]);
 	}
 	close(p[0]);
+	ready_fd = p[1];
 	if (setsid() == -1)
 		fatal("setsid: %s", strerror(errno));
 	if (chdir("/") == -1)
@@ -198,7 +235,6 @@ daemonise(void)
 	dup2(fd, STDERR_FILENO);
 	if (fd > STDERR_FILENO)
 		close(fd);
-	return p[1];
 }
 
 /* write_pidfile - record our process id in path. */
@@ -215,18 +251,29 @@ write_pidfile(const char *path)
 	pidfile_written = route_xstrdup(path);
 }
 
-/* drop_privileges - become user for good (groups, gid, then uid). */
+/*
+ * find_user - the account to run as, looked up before anything is created
+ * so that an unknown user leaves no socket or pidfile behind.
+ */
 static void
-drop_privileges(const char *user)
+find_user(const char *user, uid_t *uid_r, gid_t *gid_r)
 {
 	struct passwd *pw = getpwnam(user);
 
 	if (pw == NULL)
 		fatal("unknown user %s", user);
-	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
+	*uid_r = pw->pw_uid;
+	*gid_r = pw->pw_gid;
+}
+
+/* drop_privileges - become user for good (groups, gid, then uid). */
+static void
+drop_privileges(const char *user, uid_t uid, gid_t gid)
+{
+	if (getuid() == uid && geteuid() == uid)
 		return;
-	if (setgid(pw->pw_gid) == -1 || initgroups(user, pw->pw_gid) == -1 ||
-	    setuid(pw->pw_uid) == -1)
+	if (setgid(gid) == -1 || initgroups(user, gid) == -1 ||
+	    setuid(uid) == -1)
 		fatal("cannot switch to user %s: %s", user, strerror(errno));
 }
 
@@ -411,7 +458,9 @@ main(int argc, char **argv)
 	struct route_config *cfg;
 	char *spec;
 	const char *user, *pidfile;
-	int ready = -1, milter_rc = MI_FAILURE;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	int milter_rc = MI_FAILURE;
 	pthread_t milter;
 	sigset_t set;
 	unsigned char sig;
@@ -419,28 +468,31 @@ main(int argc, char **argv)
 
 	parse_options(argc, argv);
 	log_open(true, NULL);
-	cfg = load_config(&err);
+	cfg = start_cfg = load_config(&err);
 	if (cfg == NULL)
 		fatal("%s", err.msg);
 	if (opt.socket == NULL)
 		spec = route_xstrdup(cfg->milter_socket);
 	else if (route_socket_parse(opt.socket, &spec, &err) == -1)
 		fatal("-p %s: %s", opt.socket, err.msg);
+	start_spec = spec;
 	user = opt.user != NULL ? opt.user : cfg->milter_user;
 	pidfile = opt.pidfile != NULL ? opt.pidfile : cfg->milter_pidfile;
+	if (user != NULL)
+		find_user(user, &uid, &gid);
 
 	if (smfi_register(*callbacks_filter()) != MI_SUCCESS)
 		fatal("smfi_register failed");
 	open_socket(spec, cfg);
 	if (!opt.foreground) {
-		ready = daemonise();
+		daemonise();
 		log_to_stderr = false;
 	}
 	log_open(log_to_stderr, cfg->syslog_facility);
 	if (pidfile != NULL)
 		write_pidfile(pidfile);
 	if (user != NULL)
-		drop_privileges(user);
+		drop_privileges(user, uid, gid);
 
 	/* Block before any thread exists, so that every thread inherits it. */
 	sigemptyset(&set);
@@ -452,6 +504,7 @@ main(int argc, char **argv)
 		fatal("pipe: %s", strerror(errno));
 	if (tables_start(cfg, &err) == -1)
 		fatal("%s", err.msg);
+	start_cfg = NULL;
 	if (unix_socket_path(spec) == NULL && sockopt_enable())
 		log_info("TCP_NODELAY and TCP_QUICKACK on milter connections");
 	errno = pthread_create(&milter, NULL, milter_thread, &milter_rc);
@@ -459,11 +512,12 @@ main(int argc, char **argv)
 		fatal("cannot start the milter thread: %s", strerror(errno));
 	take_signals(&set);
 	log_info("started on %s", spec);
-	if (ready != -1) {
-		if (write(ready, "1", 1) != 1)
+	if (ready_fd != -1) {
+		if (write(ready_fd, (char[]){READY_BYTE}, 1) != 1)
 			log_warn("cannot tell the parent process: %s",
 				 strerror(errno));
-		close(ready);
+		close(ready_fd);
+		ready_fd = -1;
 	}
 
 	for (;;) {
