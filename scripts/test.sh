@@ -13,10 +13,20 @@ case "${1:-}" in
 esac
 
 "$top/scripts/deps.sh"
-cd "$top" && autoreconf -fi >/dev/null 2>&1
-mkdir -p "$build" && cd "$build"
-"$top/configure" -q $confflags
-make -j"$(nproc)" >/dev/null
+mkdir -p "$build"
+log="$build/build.log"
+# step - run a build step quietly; on failure show why and stop.
+step() {
+	"$@" >>"$log" 2>&1 || {
+		echo "test.sh: '$*' failed; the end of $log:" >&2
+		tail -n 40 "$log" >&2
+		exit 1
+	}
+}
+: >"$log"
+cd "$top" && step autoreconf -fi
+cd "$build" && step "$top/configure" $confflags
+step make -j"$(nproc)"
 
 status=0
 make -j"$(nproc)" check || status=$?
