@@ -367,7 +367,66 @@ parse_local(const char *p, const char *end, const char **p_r, char **local_r,
 	return 0;
 }
 
-static char *quote_local(const char *);
+/* is_dot_atom - local can go unquoted (RFC 5321 Dot-string). */
+static bool
+is_dot_atom(const char *s)
+{
+	size_t i;
+
+	if (s[0] == '\0' || s[0] == '.')
+		return false;
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] == '.' ? s[i + 1] == '.' || s[i + 1] == '\0'
+				: !is_atext((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* needs_backslash - a character a quoted string must escape. */
+static bool
+needs_backslash(char c)
+{
+	return c == '"' || c == '\\';
+}
+
+/* escaped_len - length of local with its escapes, quotes not counted. */
+static size_t
+escaped_len(const char *local)
+{
+	size_t n = 0;
+
+	for (; *local != '\0'; local++)
+		n += needs_backslash(*local) ? 2 : 1;
+	return n;
+}
+
+/* quoted_len - strlen of what quote_local makes of local, without making
+ * it. */
+static size_t
+quoted_len(const char *local)
+{
+	return is_dot_atom(local) ? strlen(local) : escaped_len(local) + 2;
+}
+
+/* quote_local - local as it must appear in a path: dot-atom or quoted. */
+static char *
+quote_local(const char *local)
+{
+	char *out, *o;
+
+	if (is_dot_atom(local))
+		return route_xstrdup(local);
+	out = o = route_xmalloc(escaped_len(local) + 3);
+	*o++ = '"';
+	for (; *local != '\0'; local++) {
+		if (needs_backslash(*local))
+			*o++ = '\\';
+		*o++ = *local;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}
 
 /*
  * check_written_form - the length limits, applied to the address as
@@ -380,10 +439,8 @@ static int
 check_written_form(const char *local, const char *domain,
 		   struct route_error *err)
 {
-	char *q = quote_local(local);
-	size_t llen = strlen(q);
+	size_t llen = quoted_len(local);
 
-	free(q);
 	if (llen > ROUTE_LOCAL_MAX)
 		return invalid(err,
 			       "local part longer than %d octets once quoted",
@@ -467,41 +524,6 @@ route_addr_free(struct route_addr *addr)
 	memset(addr, 0, sizeof(*addr));
 }
 
-/* is_dot_atom - local can go unquoted (RFC 5321 Dot-string). */
-static bool
-is_dot_atom(const char *s)
-{
-	size_t i;
-
-	if (s[0] == '\0' || s[0] == '.')
-		return false;
-	for (i = 0; s[i] != '\0'; i++)
-		if (s[i] == '.' ? s[i + 1] == '.' || s[i + 1] == '\0'
-				: !is_atext((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-/* quote_local - local as it must appear in a path: dot-atom or quoted. */
-static char *
-quote_local(const char *local)
-{
-	char *out, *o;
-
-	if (is_dot_atom(local))
-		return route_xstrdup(local);
-	out = o = route_xmalloc(2 * strlen(local) + 3);
-	*o++ = '"';
-	for (; *local != '\0'; local++) {
-		if (*local == '"' || *local == '\\')
-			*o++ = '\\';
-		*o++ = *local;
-	}
-	*o++ = '"';
-	*o = '\0';
-	return out;
-}
-
 /* route_addr_format - "local@domain" with the local part quoted if needed. */
 char *
 route_addr_format(const struct route_addr *addr)
@@ -518,16 +540,29 @@ route_addr_format(const struct route_addr *addr)
 	return s;
 }
 
-/* route_local_fold - lookup form of a local part: ASCII folded only. */
+/* route_local_fold_to - lookup form of a local part into buf: ASCII folded
+ * only. */
+void
+route_local_fold_to(char *buf, const char *local, size_t len,
+		    bool case_sensitive)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = !case_sensitive && local[i] >= 'A' && local[i] <= 'Z'
+			     ? (char)(local[i] + ('a' - 'A'))
+			     : local[i];
+	buf[len] = '\0';
+}
+
+/* route_local_fold - lookup form of a local part, allocated. */
 char *
 route_local_fold(const char *local, bool case_sensitive)
 {
-	char *s = route_xstrdup(local), *p;
+	size_t len = strlen(local);
+	char *s = route_xmalloc(len + 1);
 
-	if (!case_sensitive)
-		for (p = s; *p != '\0'; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p += 'a' - 'A';
+	route_local_fold_to(s, local, len, case_sensitive);
 	return s;
 }
 

@@ -695,10 +695,10 @@ snapshot_new(const char *store_default, const char *socket_default)
 	snap->pub.poll_ms = ROUTE_DEFAULT_POLL_MS;
 	/* Filled here rather than by route_table_opts_init so that the
 	 * snapshot owns the delimiter string it hands out. */
-	snap->delimiters = route_xstrdup("+");
+	snap->delimiters = route_xstrdup(ROUTE_DEFAULT_DELIMITERS);
 	snap->pub.table.delimiters = snap->delimiters;
 	snap->pub.table.case_sensitive = false;
-	snap->pub.table.max_depth = 8;
+	snap->pub.table.max_depth = ROUTE_DEFAULT_MAX_DEPTH;
 	return snap;
 }
 

@@ -11,7 +11,8 @@ libroute_libroute_la_SOURCES = \
 	libroute/reply.c \
 	libroute/store_sqlite.c \
 	libroute/store_sqlite.h libroute/store_sqlite_load.c libroute/store_sqlite_change.c libroute/store_sqlite_rule.c libroute/store_sqlite_list.c \
-	libroute/config.c
+	libroute/config.c \
+	libroute/config_path.c libroute/addr_norm.c libroute/rules_domain.c
 libroute_libroute_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(LIBCONFIG_CFLAGS) $(IDN2_CFLAGS)
 libroute_libroute_la_LIBADD = $(SQLITE_LIBS) $(LIBCONFIG_LIBS) $(IDN2_LIBS)
 libroute_libroute_la_LDFLAGS = -version-info 0:0:0 -export-symbols-regex '^route_'

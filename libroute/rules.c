@@ -3,10 +3,10 @@
  * definition is checked on its own as it is added (syntax, duplicates, a
  * forward without destinations, reject text), finish() hands the table to
  * the whole-set checks of rules_check.c, and the finished table is shared
- * by an atomic reference count.  Lookups are in rules_lookup.c.
+ * by an atomic reference count.  Lookups are in rules_lookup.c, the names
+ * of verdicts and actions in reply.c.
  */
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,10 +16,18 @@
 
 #include "rules_int.h"
 
-#define RT_CHUNK (64 * 1024)	      /* first size of arena and records */
-#define RT_MAX_ITEMS (UINT32_MAX / 2) /* rules, destinations, references */
+#define RT_CHUNK (64 * 1024) /* first size of arena and records */
+/* Rules, domains, destinations, references: each hash stays at most 70%
+ * full, so this many entries never need more than 2^30 slots and the
+ * 32-bit slot count can always double. */
+#define RT_MAX_ITEMS (1u << 29)
+/* Record references are 32-bit offsets / RT_REC_ALIGN, below RT_NONE. */
+#define RT_MAX_RECS (UINT32_MAX / 2)
 #define RT_TEXT_MAX 200 /* a reject text fits one SMTP reply line */
 #define RT_SHOW_MAX 96	/* how much of bad input an error repeats */
+
+_Static_assert((uint64_t)RT_MAX_ITEMS * 10 <= (uint64_t)(1u << 30) * 7,
+	       "a full table's hash must fit in 2^30 slots");
 
 struct route_table_builder {
 	struct route_table *t;
@@ -120,9 +128,9 @@ show(const char *s, char *buf, size_t size)
 void
 route_table_opts_init(struct route_table_opts *opts)
 {
-	opts->delimiters = "+";
+	opts->delimiters = ROUTE_DEFAULT_DELIMITERS;
 	opts->case_sensitive = false;
-	opts->max_depth = 8;
+	opts->max_depth = ROUTE_DEFAULT_MAX_DEPTH;
 }
 
 /* parsed_free - free what parse_match filled in. */
@@ -206,6 +214,22 @@ route_rule_match_kind(const char *match, enum route_match *kind_r,
 	return 0;
 }
 
+/* route_rule_match_normalise - the one spelling of a match string that the
+ * table shows; the case setting changes only the key, never this. */
+int
+route_rule_match_normalise(const char *match, char **norm_r,
+			   struct route_error *err)
+{
+	struct rt_parsed p;
+
+	if (parse_match(match, false, &p, err) == -1)
+		return -1;
+	*norm_r = p.shown;
+	p.shown = NULL;
+	parsed_free(&p);
+	return 0;
+}
+
 /* parse_dest - a destination's delivered form and identity key. */
 static int
 parse_dest(const char *s, bool case_sensitive, char **addr_r, char **key_r,
@@ -245,7 +269,8 @@ route_table_builder_new(const struct route_table_opts *opts)
 	if (opts->delimiters != NULL && *opts->delimiters != '\0')
 		t->delimiters = route_xstrdup(opts->delimiters);
 	t->case_sensitive = opts->case_sensitive;
-	t->max_depth = opts->max_depth == 0 ? 8 : opts->max_depth;
+	t->max_depth =
+	    opts->max_depth == 0 ? ROUTE_DEFAULT_MAX_DEPTH : opts->max_depth;
 	hash_init(&t->rule_hash, 16);
 	hash_init(&t->domain_hash, 16);
 	hash_init(&t->dest_hash, 16);
@@ -316,7 +341,10 @@ route_table_builder_add_domain(struct route_table_builder *b,
 		route_error_set(err, ROUTE_EEXIST, "domain %s exists already",
 				name);
 	else if (t->ndomains >= RT_MAX_ITEMS)
-		route_error_set(err, ROUTE_EINVAL, "too many domains");
+		route_error_set(err, ROUTE_EINVAL,
+				"domain %s: the table is full (at most %u "
+				"domains)",
+				name, RT_MAX_ITEMS);
 	else {
 		t->domains = grow(t->domains, t->ndomains, &t->domains_cap,
 				  sizeof(*t->domains));
@@ -393,7 +421,10 @@ route_table_builder_add_dest(struct route_table_builder *b,
 		route_error_set(err, ROUTE_EEXIST,
 				"destination %s exists already", addr);
 	else if (i == RT_NONE && t->ndests >= RT_MAX_ITEMS)
-		route_error_set(err, ROUTE_EINVAL, "too many destinations");
+		route_error_set(err, ROUTE_EINVAL,
+				"destination %s: the table is full (at most %u "
+				"destinations)",
+				addr, RT_MAX_ITEMS);
 	else {
 		i = dest_intern(t, addr, key);
 		t->dests[i].defined = true;
@@ -412,8 +443,8 @@ has_text(const char *s)
 	return s != NULL && *s != '\0';
 }
 
-/* check_text - a reject text must fit one line of an SMTP reply (RFC 5321
- * textstring: TAB and printable characters). */
+/* check_text - a reject text must fit one line of an SMTP reply: RFC 5321
+ * textstring is TAB and printable ASCII; an 8-bit byte there is not SMTP. */
 static int
 check_text(const char *shown, const char *text, struct route_error *err)
 {
@@ -439,6 +470,12 @@ check_text(const char *shown, const char *text, struct route_error *err)
 			    "rule %s: reject text contains control character "
 			    "0x%02x",
 			    shown, (unsigned)(unsigned char)text[i]);
+		else if ((unsigned char)text[i] >= 0x80)
+			return route_error_set(
+			    err, ROUTE_EINVAL,
+			    "rule %s: reject text must be printable ASCII "
+			    "(byte 0x%02x at offset %zu)",
+			    shown, (unsigned)(unsigned char)text[i], i);
 	return 0;
 }
 
@@ -452,9 +489,13 @@ parse_dests(const struct route_table *t, const struct route_rule_def *def,
 	struct route_error e;
 	size_t i, j;
 
-	if ((uint64_t)t->nrefs + def->ndests > RT_MAX_ITEMS)
-		return route_error_set(err, ROUTE_EINVAL,
-				       "rule %s: too many destinations", shown);
+	/* Each destination may be new, and a list takes references too. */
+	if ((uint64_t)t->nrefs + def->ndests > RT_MAX_ITEMS ||
+	    (uint64_t)t->ndests + def->ndests > RT_MAX_ITEMS)
+		return route_error_set(
+		    err, ROUTE_EINVAL,
+		    "rule %s: the table is full (at most %u destinations)",
+		    shown, RT_MAX_ITEMS);
 	for (i = 0; i < def->ndests; i++) {
 		if (def->dests[i] == NULL || *def->dests[i] == '\0')
 			return route_error_set(err, ROUTE_EINVAL,
@@ -634,9 +675,11 @@ route_table_builder_add_rule(struct route_table_builder *b,
 					"rule %s exists already (%s)", p.shown,
 					rt_rule_match(old));
 	} else if (t->nrules >= RT_MAX_ITEMS ||
-		   t->recs_len / RT_REC_ALIGN >= RT_MAX_ITEMS)
-		route_error_set(err, ROUTE_EINVAL, "rule %s: too many rules",
-				p.shown);
+		   t->recs_len / RT_REC_ALIGN >= RT_MAX_RECS)
+		route_error_set(
+		    err, ROUTE_EINVAL,
+		    "rule %s: the table is full (at most %u rules)", p.shown,
+		    t->nrules >= RT_MAX_ITEMS ? RT_MAX_ITEMS : t->nrules);
 	else if (check_action(t, def, p.shown, addrs, keys, err) == 0) {
 		commit_rule(t, def, &p, dom, addrs, keys);
 		rc = 0;
@@ -705,77 +748,4 @@ size_t
 route_table_rule_count(const struct route_table *t)
 {
 	return t->nrules;
-}
-
-/* route_verdict_name - a verdict as a word. */
-const char *
-route_verdict_name(enum route_verdict v)
-{
-	switch (v) {
-	case ROUTE_NOT_ROUTED:
-		return "not-routed";
-	case ROUTE_PASS:
-		return "pass";
-	case ROUTE_FORWARD:
-		return "forward";
-	case ROUTE_DROP:
-		return "drop";
-	case ROUTE_REJECT:
-		return "reject";
-	case ROUTE_UNKNOWN:
-		return "unknown";
-	}
-	return "?";
-}
-
-/* route_reason_name - how a decision was reached, as a word. */
-const char *
-route_reason_name(enum route_reason r)
-{
-	switch (r) {
-	case ROUTE_BY_NONE:
-		return "none";
-	case ROUTE_BY_EXACT:
-		return "exact";
-	case ROUTE_BY_SUBADDRESS:
-		return "subaddress";
-	case ROUTE_BY_PATTERN:
-		return "pattern";
-	case ROUTE_BY_CATCHALL:
-		return "catch-all";
-	case ROUTE_BY_DEFAULT:
-		return "default";
-	}
-	return "?";
-}
-
-static const char *const action_names[] = {
-    [ROUTE_ACTION_FORWARD] = "forward",
-    [ROUTE_ACTION_DROP] = "drop",
-    [ROUTE_ACTION_REJECT] = "reject",
-};
-
-/* route_action_name - an action as a word. */
-const char *
-route_action_name(enum route_action a)
-{
-	if ((unsigned)a < sizeof(action_names) / sizeof(action_names[0]))
-		return action_names[a];
-	return "?";
-}
-
-/* route_action_parse - a word to an action; 0, or -1 if unknown. */
-int
-route_action_parse(const char *s, enum route_action *a_r)
-{
-	size_t i;
-
-	for (i = 0;
-	     s != NULL && i < sizeof(action_names) / sizeof(action_names[0]);
-	     i++)
-		if (strcmp(s, action_names[i]) == 0) {
-			*a_r = (enum route_action)i;
-			return 0;
-		}
-	return -1;
 }

@@ -54,7 +54,11 @@ cmp_pattern(const void *va, const void *vb)
 	return a->index < b->index ? -1 : a->index > b->index;
 }
 
-/* compile_patterns - each domain's patterns in lookup order. */
+/*
+ * compile_patterns - each domain's patterns in lookup order, of those that
+ * may be active (activity only ever drops from here on); drop_inactive
+ * later keeps the active ones only, so lookups scan no dead patterns.
+ */
 static void
 compile_patterns(struct route_table *t)
 {
@@ -64,7 +68,8 @@ compile_patterns(struct route_table *t)
 	uint32_t i, n = 0, k;
 
 	for (i = 0; i < t->nrules; i++)
-		if ((r = rule_at(t, i))->kind == ROUTE_MATCH_PATTERN) {
+		if ((r = rule_at(t, i))->kind == ROUTE_MATCH_PATTERN &&
+		    r->active) {
 			t->domains[r->domain].npatterns++;
 			n++;
 		}
@@ -75,7 +80,8 @@ compile_patterns(struct route_table *t)
 	}
 	s = route_xcalloc(n, sizeof(*s));
 	for (i = 0; i < t->nrules; i++) {
-		if ((r = rule_at(t, i))->kind != ROUTE_MATCH_PATTERN)
+		r = rule_at(t, i);
+		if (r->kind != ROUTE_MATCH_PATTERN || !r->active)
 			continue;
 		d = &t->domains[r->domain];
 		k = d->patterns + d->npatterns++;
@@ -98,61 +104,229 @@ compile_patterns(struct route_table *t)
 	free(s);
 }
 
-/* mark_active - which rules can match: enabled, and a forward only to
- * verified destinations or addresses in the table's own domains. */
+/* drop_inactive - keep only active patterns and catch-alls for lookups. */
+static void
+drop_inactive(struct route_table *t)
+{
+	uint32_t i, k, end, w = 0;
+	struct rt_domain *d;
+
+	for (i = 0; i < t->ndomains; i++) {
+		d = &t->domains[i];
+		end = d->patterns + d->npatterns;
+		k = d->patterns;
+		d->patterns = w;
+		for (; k < end; k++)
+			if (rt_rule_get(t, t->patterns[k].rule)->active)
+				t->patterns[w++] = t->patterns[k];
+		d->npatterns = w - d->patterns;
+		if (d->catchall != RT_NONE &&
+		    !rt_rule_get(t, d->catchall)->active)
+			d->catchall = RT_NONE;
+	}
+}
+
+/*
+ * Which rules are active (rules.h) is a fixed point: an address of ours is
+ * a valid destination when the lookup order takes it to an active forward
+ * or drop rule (or a passing domain's default), and which rule it reaches
+ * depends on which rules are active.  It is found from above: every rule
+ * that may be active starts active; a forward with an invalid destination
+ * turns inactive; the destinations that reached it are looked up again,
+ * and one that fails now turns inactive the forwards that name it.
+ * Activity only drops, and a destination that failed keeps failing (the
+ * reject rule or refusing default it reached stays ahead of every rule
+ * that drops out), so each forward turns inactive at most once.
+ */
+struct rt_activity {
+	uint32_t *first_user; /* by dest, +1 at the end: start in users */
+	uint32_t *users;      /* forwards naming each dest that may fail */
+	uint32_t *reached;    /* by rule index: first dest targeting it */
+	uint32_t *next;	      /* by dest: next dest with the same target */
+	uint32_t *queue;      /* forwards turned inactive, to follow up */
+	uint32_t nqueue;
+};
+
+/* may_fail - a destination whose validity can still change. */
+static bool
+may_fail(const struct rt_dest *d)
+{
+	return d->internal && !d->verified;
+}
+
+/*
+ * resolve_dest - where destination i leads and whether it is valid.  The
+ * key serves as the address: its local part is already folded, and
+ * folding again changes nothing.
+ */
+static void
+resolve_dest(struct route_table *t, uint32_t i)
+{
+	struct rt_dest *d = &t->dests[i];
+	const struct rt_domain *dom;
+	struct route_addr a;
+	const char *at;
+	struct rt_match m;
+
+	at = strrchr(d->key, '@');
+	a.null_path = false;
+	a.local = route_xstrndup(d->key, (size_t)(at - d->key));
+	a.domain = (char *)(at + 1);
+	rt_resolve(t, &a, &m);
+	free(a.local);
+	d->target = RT_NONE;
+	if (m.rule != RT_NONE &&
+	    rt_rule_get(t, m.rule)->action != ROUTE_ACTION_REJECT)
+		d->target = m.rule;
+	dom = &t->domains[m.domain];
+	d->valid = d->verified || d->target != RT_NONE ||
+		   (m.rule == RT_NONE && dom->enabled &&
+		    dom->unknown == ROUTE_UNKNOWN_PASS);
+}
+
+/* link_target - file destination i under the forward it reaches. */
+static void
+link_target(struct route_table *t, struct rt_activity *x, uint32_t i)
+{
+	const struct rt_rule *r;
+
+	if (t->dests[i].target == RT_NONE)
+		return;
+	r = rt_rule_get(t, t->dests[i].target);
+	if (r->action != ROUTE_ACTION_FORWARD)
+		return; /* drop rules never turn inactive */
+	x->next[i] = x->reached[r->index];
+	x->reached[r->index] = i;
+}
+
+/* deactivate - turn forward ref inactive and queue it. */
+static void
+deactivate(struct route_table *t, struct rt_activity *x, uint32_t ref)
+{
+	rt_rule_get(t, ref)->active = false;
+	x->queue[x->nqueue++] = ref;
+}
+
+/* index_users - for each destination that may fail, the forwards that
+ * name it while still active: a first pass counts, a second files. */
+static void
+index_users(const struct route_table *t, struct rt_activity *x)
+{
+	uint32_t i, k, di, pass;
+	const struct rt_rule *r;
+
+	x->first_user = route_xcalloc((size_t)t->ndests + 1, sizeof(uint32_t));
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < t->nrules; i++) {
+			r = rule_at(t, i);
+			if (r->action != ROUTE_ACTION_FORWARD || !r->active)
+				continue;
+			for (k = 0; k < r->ndests; k++) {
+				di = rt_rule_dest(t, r, k);
+				if (!may_fail(&t->dests[di]))
+					continue;
+				if (pass == 0)
+					x->first_user[di + 1]++;
+				else
+					x->users[x->first_user[di]++] =
+					    t->rule_refs[i];
+			}
+		}
+		if (pass > 0)
+			break;
+		for (i = 0; i < t->ndests; i++)
+			x->first_user[i + 1] += x->first_user[i];
+		x->users =
+		    route_xcalloc(x->first_user[t->ndests], sizeof(*x->users));
+	}
+	/* Filing moved each start to the next one's; move them back. */
+	for (i = t->ndests; i > 0; i--)
+		x->first_user[i] = x->first_user[i - 1];
+	x->first_user[0] = 0;
+}
+
+/* follow_up - look again at what reached forward ref, now inactive. */
+static void
+follow_up(struct route_table *t, struct rt_activity *x, uint32_t ref)
+{
+	uint32_t i, nx, u;
+
+	for (i = x->reached[rt_rule_get(t, ref)->index]; i != RT_NONE; i = nx) {
+		nx = x->next[i];
+		resolve_dest(t, i);
+		link_target(t, x, i);
+		if (t->dests[i].valid)
+			continue;
+		for (u = x->first_user[i]; u < x->first_user[i + 1]; u++)
+			if (rt_rule_get(t, x->users[u])->active)
+				deactivate(t, x, x->users[u]);
+	}
+}
+
+/* settle - the fixed point, when some destination may fail. */
+static void
+settle(struct route_table *t)
+{
+	struct rt_activity x;
+	const struct rt_rule *r;
+	uint32_t i, k;
+
+	memset(&x, 0, sizeof(x));
+	x.reached = route_xmalloc((size_t)t->nrules * sizeof(*x.reached));
+	memset(x.reached, 0xff, (size_t)t->nrules * sizeof(*x.reached));
+	x.next = route_xmalloc((size_t)t->ndests * sizeof(*x.next));
+	x.queue = route_xmalloc((size_t)t->nrules * sizeof(*x.queue));
+	for (i = 0; i < t->ndests; i++)
+		link_target(t, &x, i);
+	index_users(t, &x);
+	for (i = 0; i < t->nrules; i++) {
+		r = rule_at(t, i);
+		for (k = 0; k < r->ndests && r->active; k++)
+			if (!t->dests[rt_rule_dest(t, r, k)].valid)
+				deactivate(t, &x, t->rule_refs[i]);
+	}
+	for (i = 0; i < x.nqueue; i++)
+		follow_up(t, &x, x.queue[i]);
+	free(x.first_user);
+	free(x.users);
+	free(x.reached);
+	free(x.next);
+	free(x.queue);
+}
+
+/* mark_active - settle which rules are active and where each destination
+ * of ours leads (its target, used by the loop check and by lookups). */
 static void
 mark_active(struct route_table *t)
 {
-	const struct rt_dest *d;
+	bool may_change = false;
 	struct rt_rule *r;
-	uint32_t i, k;
+	struct rt_dest *d;
 	const char *dom;
+	uint32_t i, k;
 
 	for (i = 0; i < t->ndests; i++) {
-		dom = strrchr(t->dests[i].key, '@') + 1;
-		t->dests[i].internal =
-		    rt_domain_find(t, dom, strlen(dom)) != RT_NONE;
+		d = &t->dests[i];
+		dom = strrchr(d->key, '@') + 1;
+		d->internal = rt_domain_find(t, dom, strlen(dom)) != RT_NONE;
+		d->valid = d->verified;
+		may_change |= may_fail(d);
 	}
 	for (i = 0; i < t->nrules; i++) {
 		r = rule_at(t, i);
 		r->active = r->enabled;
-		if (r->action != ROUTE_ACTION_FORWARD)
-			continue;
 		for (k = 0; k < r->ndests && r->active; k++) {
 			d = &t->dests[rt_rule_dest(t, r, k)];
 			r->active = d->verified || d->internal;
 		}
 	}
-}
-
-/*
- * resolve_dests - where each destination in one of our domains leads,
- * found by the lookup order itself.  The key serves as the address: its
- * local part is already folded, and folding again changes nothing.
- */
-static void
-resolve_dests(struct route_table *t)
-{
-	struct route_addr a;
-	struct rt_match m;
-	struct rt_dest *d;
-	const char *at;
-	uint32_t i;
-
-	memset(&a, 0, sizeof(a));
-	for (i = 0; i < t->ndests; i++) {
-		d = &t->dests[i];
-		if (!d->internal)
-			continue;
-		at = strrchr(d->key, '@');
-		a.local = route_xstrndup(d->key, (size_t)(at - d->key));
-		a.domain = (char *)(at + 1);
-		rt_resolve(t, &a, &m);
-		free(a.local);
-		if (m.rule != RT_NONE &&
-		    rt_rule_get(t, m.rule)->action != ROUTE_ACTION_REJECT)
-			d->target = m.rule;
-	}
+	compile_patterns(t);
+	for (i = 0; i < t->ndests; i++)
+		if (t->dests[i].internal)
+			resolve_dest(t, i);
+	if (may_change)
+		settle(t);
+	drop_inactive(t);
 }
 
 /* cmp_id - order of rule ids. */
@@ -384,9 +558,7 @@ check_loops(const struct route_table *t, struct route_error *err)
 int
 rt_compile(struct route_table *t, struct route_error *err)
 {
-	compile_patterns(t);
 	mark_active(t);
-	resolve_dests(t);
 	if (index_ids(t, err) == -1)
 		return -1;
 	return check_loops(t, err);

@@ -101,11 +101,13 @@ struct rt_domain {
 struct rt_dest {
 	const char *addr; /* as delivered: normalised, quoted if needed */
 	const char *key;  /* identity: folded local part "@" domain */
-	uint32_t target;  /* reference of the forward or drop rule this
-			     address itself reaches, or RT_NONE; by finish */
+	uint32_t target;  /* reference of the active forward or drop rule
+			     this address itself reaches, or RT_NONE; by
+			     finish */
 	bool verified;
 	bool defined;  /* added with add_dest, not only named */
 	bool internal; /* its domain is in the table */
+	bool valid;    /* a forward may go there (rules.h); by finish */
 };
 
 struct route_table {

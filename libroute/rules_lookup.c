@@ -85,14 +85,14 @@ rt_domain_find(const struct route_table *t, const char *s, size_t len)
 	return RT_NONE;
 }
 
-/* char_len - bytes in the UTF-8 character at s, at most n; 1 if invalid. */
+/* char_len - bytes in the character at s[0..n); the parser let only valid
+ * UTF-8 through, but a stray byte still counts as one. */
 static size_t
 char_len(const char *s, size_t n)
 {
-	unsigned char c = (unsigned char)s[0];
-	size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	size_t len = route_utf8_len((const unsigned char *)s, n);
 
-	return len > n ? n : len;
+	return len == 0 ? 1 : len;
 }
 
 /*
@@ -163,9 +163,9 @@ void
 rt_resolve(const struct route_table *t, const struct route_addr *a,
 	   struct rt_match *m_r)
 {
+	char key[KEY_MAX], base_key[KEY_MAX];
 	const struct rt_domain *dom;
 	size_t llen, dlen, base = 0;
-	char key[KEY_MAX], *local;
 	uint32_t r = RT_NONE;
 
 	m_r->rule = RT_NONE;
@@ -175,36 +175,37 @@ rt_resolve(const struct route_table *t, const struct route_addr *a,
 	if (m_r->domain == RT_NONE || !t->domains[m_r->domain].enabled)
 		return;
 	dom = &t->domains[m_r->domain];
-	local = route_local_fold(a->local, t->case_sensitive);
-	llen = strlen(local);
+	/* The parser's length limits make every valid address fit; no rule
+	 * could match one that did not. */
+	llen = strlen(a->local);
+	if (llen + dlen + 2 > sizeof(key))
+		return;
+	/* The folded local part starts the key, where patterns read it too:
+	 * the lookup allocates nothing. */
+	route_local_fold_to(key, a->local, llen, t->case_sensitive);
 	if (dom->subaddress)
-		base = route_local_split(local, t->delimiters);
-	/* The parser's length limits make every valid address fit. */
-	if (llen + dlen + 2 <= sizeof(key)) {
-		memcpy(key, local, llen);
-		key[llen] = '@';
-		memcpy(key + llen + 1, a->domain, dlen + 1);
-		if ((r = exact_active(t, key, llen + 1 + dlen)) != RT_NONE)
-			m_r->reason = ROUTE_BY_EXACT;
-		else if (base > 0) {
-			memmove(key + base, key + llen, dlen + 2);
-			if ((r = exact_active(t, key, base + 1 + dlen)) !=
-			    RT_NONE)
-				m_r->reason = ROUTE_BY_SUBADDRESS;
-		}
+		base = route_local_split(key, t->delimiters);
+	key[llen] = '@';
+	memcpy(key + llen + 1, a->domain, dlen + 1);
+	if ((r = exact_active(t, key, llen + 1 + dlen)) != RT_NONE)
+		m_r->reason = ROUTE_BY_EXACT;
+	else if (base > 0) {
+		memcpy(base_key, key, base);
+		memcpy(base_key + base, key + llen, dlen + 2);
+		if ((r = exact_active(t, base_key, base + 1 + dlen)) != RT_NONE)
+			m_r->reason = ROUTE_BY_SUBADDRESS;
 	}
 	if (r == RT_NONE &&
-	    ((r = pattern_active(t, dom, local, llen)) != RT_NONE ||
-	     (base > 0 &&
-	      (r = pattern_active(t, dom, local, base)) != RT_NONE)))
+	    ((r = pattern_active(t, dom, key, llen)) != RT_NONE ||
+	     (base > 0 && (r = pattern_active(t, dom, key, base)) != RT_NONE)))
 		m_r->reason = ROUTE_BY_PATTERN;
+	/* finish() dropped an inactive catch-all; this serves finish(). */
 	if (r == RT_NONE && dom->catchall != RT_NONE &&
 	    rt_rule_get(t, dom->catchall)->active) {
 		r = dom->catchall;
 		m_r->reason = ROUTE_BY_CATCHALL;
 	}
 	m_r->rule = r;
-	free(local);
 }
 
 /* rt_line_init - start an empty line in buf. */

@@ -305,13 +305,20 @@ store_commit(struct route_store *s, const struct route_actor *who,
 	return commit_write(s, err);
 }
 
-/* store_finish - commit a change that succeeded, roll back one that did not;
- * frees both values. */
+/*
+ * store_finish - commit a change that succeeded, roll back one that did not
+ * or that left its object as it was (equal descriptions): a new generation
+ * makes every daemon rebuild its whole table, for nothing.  Frees both
+ * values.
+ */
 int
 store_finish(struct route_store *s, const struct route_actor *who, int rc,
 	     char *old_value, char *new_value, struct route_error *err)
 {
-	if (rc == 0)
+	if (rc == 0 && old_value != NULL && new_value != NULL &&
+	    strcmp(old_value, new_value) == 0)
+		store_rollback(s);
+	else if (rc == 0)
 		rc = store_commit(s, who, old_value, new_value, err);
 	else
 		store_rollback(s);
@@ -330,6 +337,70 @@ store_check_build(struct route_store *s, struct route_error *err)
 		return -1;
 	route_table_unref(&t);
 	return 0;
+}
+
+/* exec_sql - run a statement without arguments or rows; 0 or -1. */
+static int
+exec_sql(struct route_store *s, const char *sql, struct route_error *err)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(s, err, sql);
+	return 0;
+}
+
+/*
+ * check_repair - the table does not build after the change just made
+ * (why); refuse it when it built before (found by rolling back to the
+ * savepoint), else make it again (args) and let it through.
+ */
+static int
+check_repair(struct route_store *s, const struct route_error *why,
+	     const char *sql, const char *types, va_list args,
+	     struct route_error *err)
+{
+	struct route_error before;
+
+	if (exec_sql(s, "ROLLBACK TO change", err) == -1)
+		return -1;
+	if (store_check_build(s, &before) == 0) {
+		if (err != NULL)
+			*err = *why;
+		return -1;
+	}
+	if (before.code == ROUTE_ESYS) {
+		if (err != NULL)
+			*err = before;
+		return -1;
+	}
+	return vquery(s, err, NULL, sql, types, args) == SQLITE_DONE ? 0 : -1;
+}
+
+/* store_run_checked - store_run, then prove the table still builds. */
+int
+store_run_checked(struct route_store *s, bool strict, struct route_error *err,
+		  const char *sql, const char *types, ...)
+{
+	struct route_error why;
+	va_list ap, again;
+	int rc;
+
+	if (exec_sql(s, "SAVEPOINT change", err) == -1)
+		return -1;
+	va_start(ap, types);
+	va_copy(again, ap);
+	rc = vquery(s, err, NULL, sql, types, ap) == SQLITE_DONE ? 0 : -1;
+	if (rc == 0 && sqlite3_changes(s->db) > 0 &&
+	    store_check_build(s, &why) == -1) {
+		if (strict || why.code == ROUTE_ESYS) {
+			if (err != NULL)
+				*err = why;
+			rc = -1;
+		} else
+			rc = check_repair(s, &why, sql, types, again, err);
+	}
+	va_end(again);
+	va_end(ap);
+	return rc == 0 ? exec_sql(s, "RELEASE change", err) : -1;
 }
 
 /* store_norm_mailbox - a mailbox as stored: "local@domain", A-label. */

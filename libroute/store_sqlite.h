@@ -83,7 +83,10 @@ void store_rollback(struct route_store *s);
 
 /*
  * store_finish - the end of a change begun with store_begin: when rc is 0,
- * store_commit with the two audit values, else roll back.  Frees old_value
+ * store_commit with the two audit values, else roll back.  A change whose
+ * two values are equal left its object as it was: it is rolled back too,
+ * and still returns 0, so it leaves no audit row and the generation (which
+ * makes every daemon rebuild its table) does not move.  Frees old_value
  * and new_value; returns 0 or -1.
  */
 int store_finish(struct route_store *s, const struct route_actor *who, int rc,
@@ -92,6 +95,20 @@ int store_finish(struct route_store *s, const struct route_actor *who, int rc,
 /* store_check_build - -1 with the builder's reason when no rule table would
  * build from what the handle sees now. */
 int store_check_build(struct route_store *s, struct route_error *err);
+
+/*
+ * store_run_checked - store_run (inside a transaction), then, if the
+ * statement changed a row, check that a rule table still builds.  strict:
+ * refused unless it builds, for what adds or switches on.  Otherwise
+ * refused only when a table built before the statement and does not after
+ * it: taking a rule away can close a loop (the address it caught falls
+ * through to a catch-all that leads back), but a store that tighter
+ * options have made unbuildable must stay repairable.  Refusals carry the
+ * builder's reason; 0 or -1.
+ */
+int store_run_checked(struct route_store *s, bool strict,
+		      struct route_error *err, const char *sql,
+		      const char *types, ...);
 
 /*
  * store_norm_mailbox - a destination as stored: route_addr_parse, then

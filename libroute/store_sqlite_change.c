@@ -1,8 +1,9 @@
 /*
  * store_sqlite_change.c - changes to domains and destinations in the SQLite
  * store (rules are in store_sqlite_rule.c).  Each is one transaction taken
- * with the write lock: check, write, prove that a rule table still builds,
- * then store_finish commits with the audit row or rolls everything back.
+ * with the write lock: check, write, prove that a rule table still builds
+ * where the change can alter routing, then store_finish commits with the
+ * audit row or rolls everything back (also when nothing changed).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,7 +129,14 @@ static const struct domain_key {
     {"subaddress", "subaddress", "on", "off"},
 };
 
-/* route_store_domain_set - change one setting of a domain. */
+/*
+ * route_store_domain_set - change one setting of a domain.  Switching the
+ * domain or its sub-addressing on can close a loop, and so can switching
+ * sub-addressing off (it sends "b+tag" past b's rule, maybe to a catch-all
+ * that leads back): the table is built with the change.  Switching on must
+ * leave it building; the rest must not break a table that built.  Setting
+ * the value a domain has already changes nothing.
+ */
 int
 route_store_domain_set(struct route_store *s, const struct route_actor *who,
 		       const char *name, const char *key, const char *value,
@@ -136,7 +144,7 @@ route_store_domain_set(struct route_store *s, const struct route_actor *who,
 {
 	const struct domain_key *k = NULL;
 	char *dom, *old = NULL, *now = NULL, *sql;
-	bool yes;
+	bool yes, strict;
 	size_t i;
 	int rc;
 
@@ -155,18 +163,21 @@ route_store_domain_set(struct route_store *s, const struct route_actor *who,
 		    "domain setting %s takes %s or %s, not \"%s\"", key, k->yes,
 		    k->no, value);
 	yes = strcmp(value, k->yes) == 0;
+	strict = yes && strcmp(k->key, "unknown") != 0;
 	rc = known_domain(s, name, &dom, &old, err);
 	if (rc == 0) {
 		/* column comes from domain_keys, never from the caller */
-		sql = route_xasprintf(
-		    "UPDATE domains SET %s = ? WHERE name = ?", k->column);
+		sql = route_xasprintf("UPDATE domains SET %s = ?1"
+				      " WHERE name = ?2 AND %s != ?1",
+				      k->column, k->column);
 		if (strcmp(k->key, "unknown") == 0)
-			rc = store_run(s, err, sql, "tt", value, dom);
+			rc = store_run_checked(s, strict, err, sql, "tt", value,
+					       dom);
 		else
-			rc = store_run(s, err, sql, "bt", (int)yes, dom);
+			rc = store_run_checked(s, strict, err, sql, "bt",
+					       (int)yes, dom);
 		free(sql);
-		if (rc == 0 && (store_check_build(s, err) == -1 ||
-				describe_domain(s, dom, &now, err) != 1))
+		if (rc == 0 && describe_domain(s, dom, &now, err) != 1)
 			rc = -1;
 	}
 	free(dom);
@@ -231,7 +242,11 @@ domain_in_use(struct route_store *s, const char *dom, struct route_error *err)
 	    "domain %s is still used by %s; remove them first", dom, why);
 }
 
-/* route_store_domain_remove - forget a domain nothing uses any more. */
+/*
+ * route_store_domain_remove - forget a domain nothing uses any more.  No
+ * table is built: with no rule in it and no rule forwarding into it, no
+ * forwarding chain passes through the domain, so none can change.
+ */
 int
 route_store_domain_remove(struct route_store *s, const struct route_actor *who,
 			  const char *name, struct route_error *err)
@@ -266,7 +281,11 @@ lock_dest(struct route_store *s, const char *addr, char **addr_r,
 	return store_find_dest(s, *addr_r, stored_r, err);
 }
 
-/* route_store_dest_add - a new destination, pending verification. */
+/*
+ * route_store_dest_add - a new destination, pending verification.  No
+ * table is built: no rule names it yet, and a pending destination makes
+ * no rule active.
+ */
 int
 route_store_dest_add(struct route_store *s, const struct route_actor *who,
 		     const char *addr, struct route_error *err)
@@ -287,7 +306,6 @@ route_store_dest_add(struct route_store *s, const struct route_actor *who,
 			    "INSERT INTO destinations (addr, created)"
 			    " VALUES (?, ?)",
 			    "ti", a, (int64_t)time(NULL)) == -1 ||
-		  store_check_build(s, err) == -1 ||
 		  describe_dest(s, a, &now, err) != 1))
 		rc = -1;
 	free(a);
@@ -319,8 +337,10 @@ known_dest(struct route_store *s, const char *addr, char **stored_r,
 }
 
 /*
- * route_store_dest_verify - mark a destination verified.  Verifying again
- * succeeds and keeps the first time, so a script may repeat it.
+ * route_store_dest_verify - mark a destination verified, which can make
+ * forward rules active and so close a loop: the table must still build.
+ * Verifying again succeeds, changing nothing (the first time is kept), so
+ * a script may repeat it.
  */
 int
 route_store_dest_verify(struct route_store *s, const struct route_actor *who,
@@ -330,12 +350,12 @@ route_store_dest_verify(struct route_store *s, const struct route_actor *who,
 	int rc;
 
 	rc = known_dest(s, addr, &a, &old, err);
-	if (rc == 0 && (store_run(s, err,
-				  "UPDATE destinations SET verified_at = ?"
-				  " WHERE addr = ? AND verified_at = 0",
-				  "it", (int64_t)time(NULL), a) == -1 ||
-			store_check_build(s, err) == -1 ||
-			describe_dest(s, a, &now, err) != 1))
+	if (rc == 0 &&
+	    (store_run_checked(s, true, err,
+			       "UPDATE destinations SET verified_at = ?"
+			       " WHERE addr = ? AND verified_at = 0",
+			       "it", (int64_t)time(NULL), a) == -1 ||
+	     describe_dest(s, a, &now, err) != 1))
 		rc = -1;
 	free(a);
 	return store_finish(s, who, rc, old, now, err);

@@ -1,10 +1,12 @@
 /*
  * store_sqlite_rule.c - adding, removing, enabling and disabling rules in
- * the SQLite store.  Input is checked and normalised before the write lock
- * is taken; what depends on the stored state (domain routed, destinations
- * known, no rule for the same address, the table still builds) is checked
- * inside the transaction, so a refusal leaves the store as it was.
+ * the SQLite store.  The rule itself is checked by the table builder (its
+ * words reach the user) and normalised before the write lock is taken;
+ * what depends on the stored state (domain routed, destinations known, no
+ * rule for the same address, the table still builds) is checked inside the
+ * transaction, so a refusal leaves the store as it was.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,34 +120,23 @@ describe_rule(struct route_store *s, int64_t id, char **line_r,
 }
 
 /*
- * norm_match - a rule's match string as stored: the domain in lower-case
- * A-label form, the local part kept as given (whether case matters is a
- * table option, applied at load time).  Exact addresses are re-formatted so
- * that needless quoting does not make two spellings of one address.
+ * norm_match - a rule's match string as stored: the table's own spelling
+ * (route_rule_match_normalise), so that every spelling of a rule names the
+ * stored one and listings show what lookups report.  Whether the case of
+ * the local part matters is a table option, applied when comparing.
  */
 static int
 norm_match(const char *match, char **match_r, enum route_match *kind_r,
 	   char **domain_r, struct route_error *err)
 {
-	const char *at;
-
-	if (route_rule_match_kind(match, kind_r, err) == -1)
+	if (route_rule_match_normalise(match, match_r, err) == -1)
 		return -1;
-	if (*kind_r == ROUTE_MATCH_EXACT) {
-		/* route_rule_match_kind made sure it is user@domain */
-		if (store_norm_mailbox(match, match_r, err) == -1)
-			return -1;
-		*domain_r = route_xstrdup(strrchr(*match_r, '@') + 1);
-		return 0;
+	if (route_rule_match_kind(*match_r, kind_r, err) == -1) {
+		free(*match_r);
+		return -1;
 	}
-	if ((at = strrchr(match, '@')) == NULL)
-		return route_error_set(err, ROUTE_EINVAL,
-				       "rule match \"%s\" has no domain",
-				       match);
-	if (route_domain_normalise(at + 1, domain_r, err) == -1)
-		return -1;
-	*match_r =
-	    route_xasprintf("%.*s@%s", (int)(at - match), match, *domain_r);
+	/* the domain cannot hold an '@'; a quoted local part can */
+	*domain_r = route_xstrdup(strrchr(*match_r, '@') + 1);
 	return 0;
 }
 
@@ -167,36 +158,40 @@ rule_ids(struct route_store *s, const char *sql, const char *match,
 }
 
 /*
- * find_rule - the id of the rule sel names: an id ("12") or a match string.
- * Unless the table is case-sensitive, a match string that differs only in
- * the case of ASCII letters names the same rule, as it would in a lookup.
- * Returns 1 with *id_r, or -1 with err set (ROUTE_ENOENT for no such rule).
+ * find_rule - the id of the rule sel names: an id (all digits: "12") or a
+ * match string in any spelling ("2024-sales@x" is a match).  Unless the
+ * table is case-sensitive, a match string that differs only in the case of
+ * ASCII letters names the same rule, as it would in a lookup.  Returns 1
+ * with *id_r, or -1 with err set (ROUTE_ENOENT for no such rule).
  */
 static int
 find_rule(struct route_store *s, const char *sel, int64_t *id_r,
 	  struct route_error *err)
 {
-	char *match, *dom, *end;
+	struct route_error e;
 	enum route_match kind;
+	char *match, *dom;
 	int64_t ids[2];
 	long long v;
 	int rc, n;
 
-	if (sel[0] >= '0' && sel[0] <= '9') {
-		v = strtoll(sel, &end, 10);
-		if (*end != '\0')
-			return route_error_set(
-			    err, ROUTE_EINVAL,
-			    "\"%s\" is neither a rule id nor an address", sel);
-		rc =
-		    store_int(s, err, id_r, "SELECT id FROM rules WHERE id = ?",
-			      "i", (int64_t)v);
+	if (sel[0] != '\0' && sel[strspn(sel, "0123456789")] == '\0') {
+		errno = 0;
+		v = strtoll(sel, NULL, 10);
+		rc = errno == ERANGE
+			 ? 0
+			 : store_int(s, err, id_r,
+				     "SELECT id FROM rules WHERE id = ?", "i",
+				     (int64_t)v);
 		return rc == 0 ? route_error_set(err, ROUTE_ENOENT,
 						 "no rule %s", sel)
 			       : rc;
 	}
-	if (norm_match(sel, &match, &kind, &dom, err) == -1)
-		return -1;
+	if (norm_match(sel, &match, &kind, &dom, &e) == -1)
+		return route_error_set(err, e.code,
+				       "%s (a rule is named by its id, all "
+				       "digits, or its match string)",
+				       e.msg);
 	rc = rule_ids(s, "SELECT id FROM rules WHERE match = ?", match, ids, &n,
 		      err);
 	if (rc == 0 && n == 0 && !s->opts.case_sensitive)
@@ -222,87 +217,51 @@ find_rule(struct route_store *s, const char *sel, int64_t *id_r,
 	return rc;
 }
 
-/* has_line_break - whether text would break an SMTP reply or a listing. */
-static int
-has_line_break(const char *text)
-{
-	return text != NULL && strpbrk(text, "\r\n") != NULL;
-}
-
-/* same_mailbox - whether two stored mailboxes are one destination: equal,
- * or equal but for the case of ASCII letters when case does not matter. */
-static bool
-same_mailbox(const char *a, const char *b, bool case_sensitive)
-{
-	unsigned char ca, cb;
-
-	if (case_sensitive)
-		return strcmp(a, b) == 0;
-	do {
-		ca = (unsigned char)*a++;
-		cb = (unsigned char)*b++;
-		if (ca >= 'A' && ca <= 'Z')
-			ca += 'a' - 'A';
-		if (cb >= 'A' && cb <= 'Z')
-			cb += 'a' - 'A';
-	} while (ca == cb && ca != '\0');
-	return ca == cb;
-}
-
 /*
- * check_rule_def - the checks that need no store: the shape of the rule and
- * the syntax of its destinations, normalised into dests_r (*n_r entries).
+ * check_rule_alone - the table builder's checks of the rule on its own
+ * (match, action and destinations, reject text), in the builder's words,
+ * before the store is read: a forward to a malformed or repeated
+ * destination is refused as such, not as an unknown destination.  The
+ * comment is the store's alone: it must not break a listing or the audit.
  */
 static int
-check_rule_def(const struct route_rule_def *def, bool case_sensitive,
-	       char ***dests_r, size_t *n_r, struct route_error *err)
+check_rule_alone(struct route_store *s, const struct route_rule_def *def,
+		 const char *match, const char *dom, struct route_error *err)
 {
-	const char *action = route_action_name(def->action);
-	char **dests;
-	size_t i, j;
+	struct route_domain_def dd = {dom, true, ROUTE_UNKNOWN_REJECT, true};
+	struct route_table_builder *b = route_table_builder_new(&s->opts);
+	int rc;
 
-	*dests_r = NULL;
-	*n_r = 0;
-	if (def->action == ROUTE_ACTION_FORWARD && def->ndests == 0)
-		return route_error_set(
+	rc = route_table_builder_add_domain(b, &dd, err);
+	if (rc == 0)
+		rc = route_table_builder_add_rule(b, def, err);
+	route_table_builder_free(&b);
+	if (rc == 0 && def->comment != NULL &&
+	    strpbrk(def->comment, "\r\n") != NULL)
+		rc = route_error_set(
 		    err, ROUTE_EINVAL,
-		    "a forward rule needs at least one destination");
-	if (def->action != ROUTE_ACTION_FORWARD && def->ndests != 0)
-		return route_error_set(err, ROUTE_EINVAL,
-				       "a %s rule takes no destinations",
-				       action);
-	if (def->text != NULL && def->text[0] != '\0' &&
-	    def->action != ROUTE_ACTION_REJECT)
-		return route_error_set(err, ROUTE_EINVAL,
-				       "only a reject rule takes a text");
-	if (has_line_break(def->text))
-		return route_error_set(
-		    err, ROUTE_EINVAL,
-		    "the reject text must not contain CR or LF");
-	if (has_line_break(def->comment))
-		return route_error_set(err, ROUTE_EINVAL,
-				       "the comment must not contain CR or LF");
-	dests = route_xcalloc(def->ndests, sizeof(*dests));
-	for (i = 0; i < def->ndests; i++) {
-		if (store_norm_mailbox(def->dests[i], &dests[i], err) == -1)
-			goto fail;
-		for (j = 0; j < i; j++)
-			if (same_mailbox(dests[i], dests[j], case_sensitive)) {
-				route_error_set(
-				    err, ROUTE_EINVAL,
-				    "destination %s is listed twice", dests[i]);
-				i++;
-				goto fail;
-			}
-	}
+		    "rule %s: comment contains a line break (CR or LF)", match);
+	return rc;
+}
+
+/* norm_dests - the rule's destinations as stored (store_norm_mailbox);
+ * 0 with a malloc'ed array of def->ndests strings, or -1. */
+static int
+norm_dests(const struct route_rule_def *def, char ***dests_r,
+	   struct route_error *err)
+{
+	char **dests = route_xcalloc(def->ndests, sizeof(*dests));
+	size_t i;
+
+	for (i = 0; i < def->ndests; i++)
+		if (store_norm_mailbox(def->dests[i], &dests[i], err) == -1) {
+			while (i-- > 0)
+				free(dests[i]);
+			free(dests);
+			return -1;
+		}
 	*dests_r = dests;
-	*n_r = def->ndests;
 	return 0;
-fail:
-	while (i-- > 0)
-		free(dests[i]);
-	free(dests);
-	return -1;
 }
 
 /*
@@ -401,15 +360,15 @@ route_store_rule_add(struct route_store *s, const struct route_actor *who,
 		     struct route_error *err)
 {
 	char *match, *dom, **dests, *now = NULL;
+	size_t i, ndests = def->ndests;
 	enum route_match kind;
-	size_t i, ndests;
 	int64_t id = 0;
 	int rc;
 
 	if (norm_match(def->match, &match, &kind, &dom, err) == -1)
 		return -1;
-	if (check_rule_def(def, s->opts.case_sensitive, &dests, &ndests, err) ==
-	    -1) {
+	if (check_rule_alone(s, def, match, dom, err) == -1 ||
+	    norm_dests(def, &dests, err) == -1) {
 		free(match);
 		free(dom);
 		return -1;
@@ -448,7 +407,12 @@ known_rule(struct route_store *s, const char *sel, int64_t *id_r, char **old_r,
 	return 0;
 }
 
-/* route_store_rule_remove - delete a rule and its destination list. */
+/*
+ * route_store_rule_remove - delete a rule and its destination list.  The
+ * table is built without it: the addresses it caught fall through to the
+ * next rule in the lookup order, which may lead back into a loop (see
+ * store_run_checked for when that is refused).
+ */
 int
 route_store_rule_remove(struct route_store *s, const struct route_actor *who,
 			const char *sel, struct route_error *err)
@@ -459,16 +423,16 @@ route_store_rule_remove(struct route_store *s, const struct route_actor *who,
 
 	rc = known_rule(s, sel, &id, &old, err);
 	if (rc == 0)
-		rc = store_run(s, err, "DELETE FROM rules WHERE id = ?", "i",
-			       id);
+		rc = store_run_checked(
+		    s, false, err, "DELETE FROM rules WHERE id = ?", "i", id);
 	return store_finish(s, who, rc, old, NULL, err);
 }
 
 /*
- * route_store_rule_enable - switch a rule on or off.  Only switching on is
- * checked by building the table: taking a rule away cannot create a loop,
- * and it must stay possible when tighter options (a smaller max_depth)
- * have made the stored set fail to build.
+ * route_store_rule_enable - switch a rule on or off.  Either can close a
+ * loop, so the table is built with the change: switching on must leave it
+ * building, switching off (like a removal) must not break a table that
+ * built.  Switching a rule to the state it has changes nothing.
  */
 int
 route_store_rule_enable(struct route_store *s, const struct route_actor *who,
@@ -479,11 +443,11 @@ route_store_rule_enable(struct route_store *s, const struct route_actor *who,
 	int rc;
 
 	rc = known_rule(s, sel, &id, &old, err);
-	if (rc == 0 &&
-	    (store_run(s, err, "UPDATE rules SET enabled = ? WHERE id = ?",
-		       "bi", (int)enabled, id) == -1 ||
-	     (enabled && store_check_build(s, err) == -1) ||
-	     describe_rule(s, id, &now, err) != 1))
+	if (rc == 0 && (store_run_checked(s, enabled, err,
+					  "UPDATE rules SET enabled = ?1"
+					  " WHERE id = ?2 AND enabled != ?1",
+					  "bi", (int)enabled, id) == -1 ||
+			describe_rule(s, id, &now, err) != 1))
 		rc = -1;
 	return store_finish(s, who, rc, old, now, err);
 }

@@ -334,6 +334,23 @@ test_lengths(void)
 	s = route_xasprintf("<%.62s..@example.com>", local64);
 	expect_refusal(s, "local part longer than 64 octets once quoted");
 	free(s);
+	/* Escapes count as written: 31 escaped backslashes and the quotes
+	 * are 64 octets, and come out the same. */
+	d = route_xstrdup("");
+	for (int i = 0; i < 31; i++) {
+		char *more = route_xasprintf("%s\\\\", d);
+		free(d);
+		d = more;
+	}
+	s = route_xasprintf("\"%s\"@example.com", d);
+	CHECK_INT(route_addr_parse(s, &addr, &err), 0);
+	CHECK_INT(strlen(addr.local), 31);
+	free(d);
+	d = route_addr_format(&addr);
+	CHECK_STR(d, s);
+	free(d);
+	route_addr_free(&addr);
+	free(s);
 	/* A U-label domain is counted in the A-label form it is written in:
 	 * 17 "b\xc3\xbccher." labels are 153 octets, 306 as A-labels. */
 	d = route_xstrdup("");
@@ -475,11 +492,21 @@ test_fold_split(void)
 	char *s;
 	size_t i;
 
+	char buf[32];
+	size_t len;
+
 	for (i = 0; i < sizeof(fold_tests) / sizeof(*fold_tests); i++) {
 		s = route_local_fold(fold_tests[i].local,
 				     fold_tests[i].case_sensitive);
 		CHECK_STR(s, fold_tests[i].folded);
 		free(s);
+		/* The same into a buffer, writing len + 1 bytes and no more. */
+		memset(buf, '#', sizeof(buf));
+		len = strlen(fold_tests[i].local);
+		route_local_fold_to(buf, fold_tests[i].local, len,
+				    fold_tests[i].case_sensitive);
+		CHECK_STR(buf, fold_tests[i].folded);
+		CHECK_INT(buf[len + 1], '#');
 	}
 	for (i = 0; i < sizeof(split_tests) / sizeof(*split_tests); i++) {
 		CHECK_INT(route_local_split(split_tests[i].local,

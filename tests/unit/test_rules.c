@@ -67,20 +67,21 @@ static const struct valid_lookup_test valid_lookup_tests[] = {
     {"old@example.com", ROUTE_REJECT, CA, 5, NULL, "Gone", NULL},
     {"new@example.com", ROUTE_REJECT, CA, 5, NULL, "Gone", NULL},
     /* Expansion: dedup in first-seen order, a drop adds nothing, a
-     * reject, a pass or a disabled domain keep the address as it is.
-     * A destination is shown as first given ("Other@Gmail.com"). */
+     * passing domain's default keeps the address as it is.  A
+     * destination is shown as first given ("Other@Gmail.com"). */
     {"list@example.com", ROUTE_FORWARD, EX, 8, "me@gmail.com you@gmail.com",
      NULL,
      "exact rule 8 list@example.com: forward to me@gmail.com, "
      "you@gmail.com"},
     {"alias@example.com", ROUTE_FORWARD, EX, 12, "me@gmail.com", NULL, NULL},
-    {"fwdrej@example.com", ROUTE_FORWARD, EX, 13,
-     "blocked@example.com Other@gmail.com", NULL, NULL},
+    /* A forward to one of our addresses that is refused (a reject rule,
+     * a disabled domain) is inactive: the catch-all answers. */
+    {"fwdrej@example.com", ROUTE_REJECT, CA, 5, NULL, "Gone", NULL},
     {"gone@example.com", ROUTE_DROP, EX, 14, NULL, NULL,
      "exact rule 14 gone@example.com: forward, but every destination drops"},
     {"fwdpass@example.com", ROUTE_FORWARD, EX, 19, "nobody@pass.example", NULL,
      NULL},
-    {"tooff@example.com", ROUTE_FORWARD, EX, 20, "x@off.example", NULL, NULL},
+    {"tooff@example.com", ROUTE_REJECT, CA, 5, NULL, "Gone", NULL},
     {"blocked@example.com", ROUTE_REJECT, EX, 11, NULL, NULL,
      "exact rule 11 blocked@example.com: reject"},
     {"noid@example.com", ROUTE_DROP, EX, 0, NULL, NULL,
@@ -167,7 +168,10 @@ test_lookups(void)
 	CHECK_INT(route_table_rule_active(t, 6), 0);  /* disabled */
 	CHECK_INT(route_table_rule_active(t, 7), 0);  /* unverified */
 	CHECK_INT(route_table_rule_active(t, 12), 1); /* our own address */
-	CHECK_INT(route_table_rule_active(t, 19), 1);
+	CHECK_INT(route_table_rule_active(t, 19), 1); /* passing domain */
+	CHECK_INT(route_table_rule_active(t, 13), 0); /* to a reject */
+	CHECK_INT(route_table_rule_active(t, 20), 0); /* to a disabled domain */
+	CHECK_INT(route_table_rule_active(t, 5), 1);  /* reject catch-all */
 	CHECK_INT(route_table_rule_active(t, 999), -1);
 	CHECK_INT(route_table_rule_active(t, 0), -1);
 	route_table_unref(&t);
@@ -219,6 +223,185 @@ test_opts(void)
 		       opts_tests[i].rcpt);
 		CHECK_STR(one_lookup(t, opts_tests[i].rcpt, buf, sizeof(buf)),
 			  opts_tests[i].want);
+		route_table_unref(&t);
+	}
+}
+
+/*
+ * A forward to one of our own addresses is active only when that address
+ * leads somewhere (rules.h): a small set (domains as set_table takes
+ * them), what a recipient gets, and whether rule id is active.
+ */
+struct active_test {
+	const char *name;
+	const char *domains[3];
+	struct rule_spec rules[4];
+	const char *rcpt;
+	const char *want;
+	int64_t id;
+	int active;
+};
+
+static const struct active_test active_tests[] = {
+    /* Not active: the address would bounce, or was not checked. */
+    {"to our address whose forward is inactive",
+     {"x.test"},
+     {FWD_RULE(1, "team@x.test", "pending@gmail.com"),
+      FWD_RULE(2, "info@x.test", "team@x.test")},
+     "info@x.test",
+     "unknown default",
+     2,
+     0},
+    {"that address itself is unknown",
+     {"x.test"},
+     {FWD_RULE(1, "team@x.test", "pending@gmail.com"),
+      FWD_RULE(2, "info@x.test", "team@x.test")},
+     "team@x.test",
+     "unknown default",
+     1,
+     0},
+    {"to our address with no rule, in a refusing domain",
+     {"x.test"},
+     {FWD_RULE(1, "sales@x.test", "nobody@x.test")},
+     "sales@x.test",
+     "unknown default",
+     1,
+     0},
+    {"to our address with a reject rule",
+     {"x.test"},
+     {FWD_RULE(1, "a@x.test", "b@x.test"),
+      {2, "b@x.test", REJ, {NULL}, NULL, false, 0}},
+     "a@x.test",
+     "unknown default",
+     1,
+     0},
+    {"to our address caught by a reject catch-all",
+     {"x.test"},
+     {FWD_RULE(1, "a@x.test", "b@x.test"),
+      {2, "@x.test", REJ, {NULL}, "Gone", false, 0}},
+     "a@x.test",
+     "reject catch-all",
+     1,
+     0},
+    {"to a disabled domain",
+     {"x.test", "!y.test"},
+     {FWD_RULE(1, "a@x.test", "b@y.test"),
+      FWD_RULE(2, "b@y.test", "me@gmail.com")},
+     "a@x.test",
+     "unknown default",
+     1,
+     0},
+    {"to our address whose rule is disabled",
+     {"x.test"},
+     {FWD_RULE(1, "a@x.test", "b@x.test"),
+      {2, "b@x.test", FWD, {"me@gmail.com"}, NULL, true, 0}},
+     "a@x.test",
+     "unknown default",
+     1,
+     0},
+    {"down a chain to an unverified mailbox",
+     {"x.test"},
+     {FWD_RULE(1, "a@x.test", "b@x.test"), FWD_RULE(2, "b@x.test", "c@x.test"),
+      FWD_RULE(3, "c@x.test", "d@x.test"),
+      FWD_RULE(4, "d@x.test", "me@gmail.com", "pending@gmail.com")},
+     "a@x.test",
+     "unknown default",
+     1,
+     0},
+    {"to a passing domain's address with a reject rule",
+     {"x.test", "=p.test"},
+     {FWD_RULE(1, "a@x.test", "b@p.test"),
+      {2, "b@p.test", REJ, {NULL}, NULL, false, 0}},
+     "a@x.test",
+     "unknown default",
+     1,
+     0},
+    {"to a pattern that is inactive",
+     {"x.test"},
+     {FWD_RULE(1, "a@x.test", "list-1@x.test"),
+      FWD_RULE(2, "list-*@x.test", "pending@gmail.com")},
+     "a@x.test",
+     "unknown default",
+     1,
+     0},
+    /* Active: the address leads to an active rule or a mailbox. */
+    {"to our address with an active forward",
+     {"x.test"},
+     {FWD_RULE(1, "a@x.test", "b@x.test"),
+      FWD_RULE(2, "b@x.test", "me@gmail.com")},
+     "a@x.test",
+     "forward exact me@gmail.com",
+     1,
+     1},
+    {"to our address with a drop rule",
+     {"x.test"},
+     {FWD_RULE(1, "a@x.test", "b@x.test"), DROP_RULE(2, "b@x.test")},
+     "a@x.test",
+     "drop exact",
+     1,
+     1},
+    {"to a passing domain's address with no rule",
+     {"x.test", "=p.test"},
+     {FWD_RULE(1, "a@x.test", "box@p.test")},
+     "a@x.test",
+     "forward exact box@p.test",
+     1,
+     1},
+    {"past an inactive forward to an active catch-all",
+     {"x.test"},
+     {FWD_RULE(1, "a@x.test", "b@x.test"),
+      FWD_RULE(2, "b@x.test", "pending@gmail.com"),
+      FWD_RULE(3, "@x.test", "me@gmail.com")},
+     "a@x.test",
+     "forward exact me@gmail.com",
+     1,
+     1},
+    {"through a sub-address and a pattern",
+     {"x.test"},
+     {FWD_RULE(1, "a@x.test", "b+tag@x.test"),
+      FWD_RULE(2, "b@x.test", "list-1@x.test"),
+      FWD_RULE(3, "list-*@x.test", "me@gmail.com")},
+     "a@x.test",
+     "forward exact me@gmail.com",
+     1,
+     1},
+    {"to our address that was verified itself",
+     {"x.test"},
+     {FWD_RULE(1, "a@x.test", "ver@x.test")},
+     "a@x.test",
+     "forward exact ver@x.test",
+     1,
+     1},
+    {"to a verified address of ours whose forward is inactive",
+     {"x.test"},
+     {FWD_RULE(1, "a@x.test", "ver@x.test"),
+      FWD_RULE(2, "ver@x.test", "pending@gmail.com")},
+     "a@x.test",
+     "forward exact ver@x.test",
+     1,
+     1},
+};
+
+static void
+test_active(void)
+{
+	const struct active_test *c;
+	struct route_table *t;
+	struct route_error err;
+	char buf[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(active_tests) / sizeof(active_tests[0]); i++) {
+		c = &active_tests[i];
+		printf("# active: %s\n", c->name);
+		t = set_table(c->domains, 3, c->rules, 4, &err);
+		CHECK(t != NULL);
+		if (t == NULL) {
+			printf("# finish: %s\n", err.msg);
+			continue;
+		}
+		CHECK_STR(one_lookup(t, c->rcpt, buf, sizeof(buf)), c->want);
+		CHECK_INT(route_table_rule_active(t, c->id), c->active);
 		route_table_unref(&t);
 	}
 }
@@ -311,6 +494,7 @@ main(void)
 {
 	test_lookups();
 	test_opts();
+	test_active();
 	test_names();
 	test_threads();
 	return test_done();

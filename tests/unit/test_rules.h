@@ -167,6 +167,44 @@ fixture(void)
 	return t;
 }
 
+/* Destinations of the small sets: verified, pending, and one of our own
+ * addresses that was verified itself. */
+static const struct route_dest_def set_dests[] = {
+    {"me@gmail.com", true},
+    {"pending@gmail.com", false},
+    {"ver@x.test", true},
+};
+
+/*
+ * set_table - a table of up to nd domains ("!x.test" disabled, "=x.test"
+ * passes unknown addresses, else refuses them) and up to nr rules, each
+ * list ending early at a NULL; with set_dests.  NULL with *err when
+ * finish() refused the set.
+ */
+static inline struct route_table *
+set_table(const char *const *doms, size_t nd, const struct rule_spec *rs,
+	  size_t nr, struct route_error *err)
+{
+	struct route_domain_def dom = {NULL, true, ROUTE_UNKNOWN_REJECT, true};
+	struct route_table_builder *b = route_table_builder_new(NULL);
+	size_t k;
+
+	for (k = 0; k < nd && doms[k] != NULL; k++) {
+		dom.enabled = doms[k][0] != '!';
+		dom.unknown = doms[k][0] == '=' ? ROUTE_UNKNOWN_PASS
+						: ROUTE_UNKNOWN_REJECT;
+		dom.name = doms[k] + (doms[k][0] == '!' || doms[k][0] == '=');
+		CHECK_INT(route_table_builder_add_domain(b, &dom, err), 0);
+	}
+	for (k = 0; k < sizeof(set_dests) / sizeof(set_dests[0]); k++)
+		CHECK_INT(route_table_builder_add_dest(b, &set_dests[k], err),
+			  0);
+	for (k = 0; k < nr && rs[k].match != NULL; k++)
+		CHECK_INT(add_spec(b, &rs[k], err), 0);
+	route_error_clear(err);
+	return route_table_builder_finish(&b, err);
+}
+
 /* one_lookup - verdict name and dests of rcpt in t, as one string. */
 static inline const char *
 one_lookup(const struct route_table *t, const char *rcpt, char *buf,

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libroute/rules.h>
@@ -28,6 +29,25 @@ static const struct valid_match_test valid_match_tests[] = {
     {"sales-*@example.com", ROUTE_MATCH_PATTERN},
     {"a?c@example.com", ROUTE_MATCH_PATTERN},
     {"*@example.com", ROUTE_MATCH_PATTERN},
+};
+
+/* The one spelling of a match string (route_rule_match_normalise). */
+struct valid_normalise_test {
+	const char *match;
+	const char *norm;
+};
+
+static const struct valid_normalise_test valid_normalise_tests[] = {
+    {"info@example.com", "info@example.com"},
+    /* The local part keeps its case; the domain is lower-case A-labels. */
+    {"<Info@EXAMPLE.com.>", "Info@example.com"},
+    {"Sales-*@Example.COM", "Sales-*@example.com"},
+    {"@Bücher.Example", "@xn--bcher-kva.example"},
+    {"info@BÜCHER.example", "info@xn--bcher-kva.example"},
+    /* Quoted only when it must be. */
+    {"\"john doe\"@example.com", "\"john doe\"@example.com"},
+    {"\"john\"@example.com", "john@example.com"},
+    {"\"a..b\"@example.com", "\"a..b\"@example.com"},
 };
 
 struct invalid_match_test {
@@ -58,6 +78,51 @@ static const struct invalid_match_test invalid_match_tests[] = {
     {"info@\r\nexample.com", "bad match \"info@??example.com\": control "
 			     "character 0x0d (CR) at offset 5"},
 };
+
+/* test_normalise - the spellings, and that a table shows exactly them. */
+static void
+test_normalise(void)
+{
+	const struct valid_normalise_test *c;
+	struct route_table *t = fixture();
+	struct route_decision d;
+	struct route_error err;
+	char *norm;
+	size_t i;
+
+	for (i = 0;
+	     i < sizeof(valid_normalise_tests) / sizeof(*valid_normalise_tests);
+	     i++) {
+		c = &valid_normalise_tests[i];
+		norm = NULL;
+		CHECK_INT(route_rule_match_normalise(c->match, &norm, &err), 0);
+		CHECK_STR(norm, c->norm);
+		free(norm);
+	}
+	for (i = 0;
+	     i < sizeof(invalid_match_tests) / sizeof(*invalid_match_tests);
+	     i++) {
+		route_error_clear(&err);
+		norm = NULL;
+		CHECK_INT(route_rule_match_normalise(
+			      invalid_match_tests[i].match, &norm, &err),
+			  -1);
+		CHECK_INT(err.code, ROUTE_EINVAL);
+		CHECK_STR(err.msg, invalid_match_tests[i].msg);
+		CHECK(norm == NULL);
+	}
+	/* The fixture's rule "info@BÜCHER.example" as the lookup shows it. */
+	CHECK(t != NULL);
+	if (t == NULL)
+		return;
+	CHECK_INT(route_table_lookup(t, "info@bücher.example", &d, &err), 0);
+	CHECK_INT(
+	    route_rule_match_normalise("info@BÜCHER.example", &norm, &err), 0);
+	CHECK_STR(norm, d.rule_match);
+	free(norm);
+	route_decision_clear(&d);
+	route_table_unref(&t);
+}
 
 static void
 test_match_kind(void)
@@ -134,6 +199,17 @@ static const struct invalid_rule_test invalid_rule_tests[] = {
     {{0, "x@example.com", REJ, {NULL}, "bell\a", false, 0},
      ROUTE_EINVAL,
      "rule x@example.com: reject text contains control character 0x07"},
+    {{0, "x@example.com", REJ, {NULL}, "Zurück", false, 0},
+     ROUTE_EINVAL,
+     "rule x@example.com: reject text must be printable ASCII (byte 0xc3 "
+     "at offset 3)"},
+    {{0, "x@example.com", REJ, {NULL}, "Latin-1 \xe9t\xe9", false, 0},
+     ROUTE_EINVAL,
+     "rule x@example.com: reject text must be printable ASCII (byte 0xe9 "
+     "at offset 8)"},
+    {{0, "x@example.com", REJ, {NULL}, "del\x7f", false, 0},
+     ROUTE_EINVAL,
+     "rule x@example.com: reject text contains control character 0x7f"},
     {{0, "x@example.com", REJ, {NULL}, long_text, false, 0},
      ROUTE_EINVAL,
      "rule x@example.com: reject text is 201 bytes long, at most 200 are "
@@ -153,6 +229,10 @@ test_invalid_rules(void)
 	struct route_domain_def dom = {"EXAMPLE.com.", true, 0, true};
 	struct route_dest_def dest = {"ME@gmail.com", true};
 	struct rule_spec ok = {0, "x@example.com", REJ, {NULL}, NULL, false, 0};
+	struct rule_spec tab = {
+	    0, "y@example.com", REJ, {NULL}, "Moved:\tsee ~/new (100%)", false,
+	    0};
+	struct route_decision d;
 	struct route_table *t;
 	struct route_error err;
 	char buf[512];
@@ -189,20 +269,27 @@ test_invalid_rules(void)
 	long_text[200] = '\0';
 	ok.text = long_text;
 	CHECK_INT(add_spec(b, &ok, &err), 0);
+	/* TAB and every printable ASCII character may be in a text. */
+	CHECK_INT(add_spec(b, &tab, &err), 0);
 	t = route_table_builder_finish(&b, &err);
 	CHECK(b == NULL);
 	CHECK(t != NULL);
 	if (t == NULL)
 		return;
 	CHECK_INT(route_table_rule_count(t),
-		  sizeof(rules) / sizeof(*rules) + 1);
+		  sizeof(rules) / sizeof(*rules) + 2);
 	CHECK_STR(one_lookup(t, "x@example.com", buf, sizeof(buf)),
 		  "reject exact");
+	CHECK_INT(route_table_lookup(t, "y@example.com", &d, &err), 0);
+	CHECK_STR(d.text, "Moved:\tsee ~/new (100%)");
+	route_decision_clear(&d);
 	route_table_unref(&t);
 }
 
-/* A whole set for finish(): domains ("!" = disabled) and rules; expect is
- * the refusal, or for an accepted set what becomes of a@x.test. */
+/* A whole set for finish(): domains (as set_table takes them) and rules;
+ * expect is the refusal, or for an accepted set what becomes of a@x.test.
+ * A rule that cannot match takes no part in a loop, and a forward to an
+ * address it would have reached is inactive itself (rules.h). */
 struct set_test {
 	const char *name;
 	const char *domains[3];
@@ -250,24 +337,36 @@ static const struct set_test set_tests[] = {
      {FWD_RULE(1, "a@x.test", "b@x.test"),
       {2, "b@x.test", FWD, {"a@x.test"}, NULL, true, 0}},
      ROUTE_OK,
-     "forward exact b@x.test"},
+     "unknown default"},
     {"an inactive rule cannot loop",
      {"x.test"},
      {FWD_RULE(1, "a@x.test", "b@x.test"),
       FWD_RULE(2, "b@x.test", "a@x.test", "pending@gmail.com")},
      ROUTE_OK,
-     "forward exact b@x.test"},
+     "unknown default"},
     {"a disabled domain cannot loop",
      {"x.test", "!y.test"},
      {FWD_RULE(1, "a@x.test", "b@y.test"), FWD_RULE(2, "b@y.test", "a@x.test")},
      ROUTE_OK,
-     "forward exact b@y.test"},
+     "unknown default"},
     {"a reject in the chain stops it",
      {"x.test"},
      {FWD_RULE(1, "a@x.test", "b@x.test"),
       {2, "@x.test", REJ, {NULL}, NULL, false, 0}},
      ROUTE_OK,
+     "reject catch-all"},
+    {"a loop through a passing domain's default is no loop",
+     {"=x.test"},
+     {FWD_RULE(1, "a@x.test", "b@x.test"),
+      {2, "b@x.test", FWD, {"a@x.test"}, NULL, true, 0}},
+     ROUTE_OK,
      "forward exact b@x.test"},
+    {"inactive forwards cannot hide a loop of active ones",
+     {"x.test"},
+     {FWD_RULE(1, "a@x.test", "b@x.test"), FWD_RULE(2, "b@x.test", "a@x.test"),
+      FWD_RULE(3, "c@x.test", "a@x.test", "pending@gmail.com")},
+     ROUTE_ECYCLE,
+     "forwarding loop: a@x.test -> b@x.test -> a@x.test"},
     {"a rule id given twice",
      {"x.test"},
      {DROP_RULE(5, "a@x.test"), DROP_RULE(5, "b@x.test")},
@@ -278,35 +377,16 @@ static const struct set_test set_tests[] = {
 static void
 test_sets(void)
 {
-	static const struct route_dest_def set_dests[] = {
-	    {"me@gmail.com", true}, {"pending@gmail.com", false}};
-	struct route_domain_def dom = {NULL, true, ROUTE_UNKNOWN_REJECT, true};
 	const struct set_test *s;
-	struct route_table_builder *b;
 	struct route_table *t;
 	struct route_error err;
 	char buf[512];
-	size_t i, k;
+	size_t i;
 
 	for (i = 0; i < sizeof(set_tests) / sizeof(set_tests[0]); i++) {
 		s = &set_tests[i];
 		printf("# set: %s\n", s->name);
-		b = route_table_builder_new(NULL);
-		for (k = 0; k < 3 && s->domains[k] != NULL; k++) {
-			dom.enabled = s->domains[k][0] != '!';
-			dom.name = s->domains[k] + !dom.enabled;
-			CHECK_INT(route_table_builder_add_domain(b, &dom, &err),
-				  0);
-		}
-		for (k = 0; k < 2; k++)
-			CHECK_INT(route_table_builder_add_dest(b, &set_dests[k],
-							       &err),
-				  0);
-		for (k = 0; k < 4 && s->rules[k].match != NULL; k++)
-			CHECK_INT(add_spec(b, &s->rules[k], &err), 0);
-		route_error_clear(&err);
-		t = route_table_builder_finish(&b, &err);
-		CHECK(b == NULL);
+		t = set_table(s->domains, 3, s->rules, 4, &err);
 		CHECK_INT(err.code, s->code);
 		CHECK_STR(t == NULL
 			      ? err.msg
@@ -380,6 +460,7 @@ int
 main(void)
 {
 	test_match_kind();
+	test_normalise();
 	test_invalid_rules();
 	test_sets();
 	test_chains();

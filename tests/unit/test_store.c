@@ -365,11 +365,29 @@ test_two_handles(void)
 	close_case(&a);
 }
 
+/* rule_enabled - 1 or 0 for the stored rule with match, -1 if none. */
+static int
+rule_enabled(struct route_store *s, const char *match)
+{
+	struct route_store_rule *rl;
+	size_t rn, i;
+	int found = -1;
+
+	if (route_store_rule_list(s, &rl, &rn, NULL) == -1)
+		return -1;
+	for (i = 0; i < rn; i++)
+		if (strcmp(rl[i].match, match) == 0)
+			found = rl[i].enabled;
+	route_store_rule_list_free(&rl, rn);
+	return found;
+}
+
 /*
  * test_tighter_opts - options that no longer fit the stored rules (smaller
  * max_depth, case-insensitive over case-distinct rules): load says which
- * store and why, additions are refused, and removing or disabling what is
- * in the way still works.
+ * store and why, additions and switching on are refused, and removing,
+ * disabling or changing a domain setting still works (and is done) even
+ * while the table does not build yet.
  */
 static void
 test_tighter_opts(void)
@@ -382,6 +400,7 @@ test_tighter_opts(void)
 	    "rule add c@example.com forward d@example.com",
 	    "rule add b@example.com forward c@example.com",
 	    "rule add a@example.com forward b@example.com",
+	    "rule add z@example.com drop --disabled",
 	    NULL,
 	};
 	static const char *const cased[] = {
@@ -395,6 +414,7 @@ test_tighter_opts(void)
 	struct route_error err;
 	struct route_store *s;
 	char want[400];
+	uint64_t gen;
 
 	if ((s = open_fresh(NULL)) == NULL || !setup(s, chain)) {
 		close_case(&s);
@@ -412,8 +432,18 @@ test_tighter_opts(void)
 	printf("# %s\n", err.msg);
 	CHECK_INT(run(s, "rule add x@example.com drop", &err), -1);
 	CHECK_INT(err.code, ROUTE_ECYCLE);
+	CHECK_INT(run(s, "rule enable z@example.com", &err), -1);
+	CHECK_INT(err.code, ROUTE_ECYCLE);
+	CHECK_INT(rule_enabled(s, "z@example.com"), 0);
+	gen = generation(s);
+	/* still too deep afterwards (b, c, d), but not refused: and done */
 	CHECK_INT(run(s, "rule disable a@example.com", &err), 0);
+	CHECK_INT(rule_enabled(s, "a@example.com"), 0);
+	CHECK_INT(run(s, "domain set example.com unknown pass", &err), 0);
+	CHECK_INT(generation(s), gen + 2);
+	CHECK_INT(route_store_load(s, &tab, NULL, &err), -1);
 	CHECK_INT(run(s, "rule remove b@example.com", &err), 0);
+	CHECK_INT(rule_enabled(s, "b@example.com"), -1);
 	CHECK_INT(route_store_load(s, &tab, NULL, &err), 0);
 	route_table_unref(&tab);
 	close_case(&s);
@@ -437,6 +467,55 @@ test_tighter_opts(void)
 	CHECK_INT(run(s, "rule remove info@example.com", &err), 0);
 	CHECK_INT(route_store_load(s, &tab, NULL, &err), 0);
 	route_table_unref(&tab);
+	close_case(&s);
+}
+
+/*
+ * test_match_spelling - a match is stored, listed, reported by a lookup
+ * and found by removal in one spelling, whichever spelling it was given.
+ */
+static void
+test_match_spelling(void)
+{
+	static const char *const cmds[] = {
+	    "domain add example.com",
+	    "rule add a..*@Example.COM drop",
+	    NULL,
+	};
+	static const char *const quoted = "\"a..*\"@example.com";
+	struct route_store_rule *rl;
+	struct route_decision d;
+	struct route_table *tab;
+	struct route_error err;
+	struct route_store *s;
+	size_t rn;
+
+	if ((s = open_fresh(NULL)) == NULL || !setup(s, cmds)) {
+		close_case(&s);
+		return;
+	}
+	CHECK_INT(route_store_rule_list(s, &rl, &rn, &err), 0);
+	CHECK_INT(rn, 1);
+	if (rn == 1)
+		CHECK_STR(rl[0].match, quoted);
+	route_store_rule_list_free(&rl, rn);
+	CHECK_INT(route_store_load(s, &tab, NULL, &err), 0);
+	if (tab != NULL) {
+		CHECK_INT(
+		    route_table_lookup(tab, "\"a..b\"@example.com", &d, &err),
+		    0);
+		CHECK_INT(d.verdict, ROUTE_DROP);
+		CHECK_STR(d.rule_match, quoted);
+		route_decision_clear(&d);
+		route_table_unref(&tab);
+	}
+	/* the spelling given first, then the table's */
+	CHECK_INT(run(s, "rule remove a..*@example.com", &err), 0);
+	CHECK_INT(run(s, "rule add a..*@example.com drop", &err), 0);
+	CHECK_INT(route_store_rule_remove(s, NULL, quoted, &err), 0);
+	CHECK_INT(route_store_rule_list(s, &rl, &rn, &err), 0);
+	CHECK_INT(rn, 0);
+	route_store_rule_list_free(&rl, rn);
 	close_case(&s);
 }
 
@@ -480,6 +559,7 @@ main(void)
 	test_load_lookup();
 	test_two_handles();
 	test_tighter_opts();
+	test_match_spelling();
 	test_rule_ids();
 	return test_done();
 }

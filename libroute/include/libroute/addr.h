@@ -69,6 +69,15 @@ int route_domain_normalise(const char *domain, char **domain_r,
 char *route_local_fold(const char *local, bool case_sensitive);
 
 /*
+ * route_local_fold_to - route_local_fold into the caller's buffer, for
+ * lookups that must not allocate: writes the lookup form of the len bytes
+ * of local (len is strlen(local)) and a NUL to buf, which has room for
+ * len + 1 bytes.  The form has the same length as the local part.
+ */
+void route_local_fold_to(char *buf, const char *local, size_t len,
+			 bool case_sensitive);
+
+/*
  * route_local_split - find a sub-address delimiter in local.
  *
  * delims is the set of delimiter characters (e.g. "+" or "+-"); the first
@@ -87,5 +96,47 @@ size_t route_local_split(const char *local, const char *delims);
  * a value past U+10FFFF.
  */
 size_t route_utf8_len(const unsigned char *s, size_t n);
+
+/*
+ * route_addr_normalise - path parsed with route_addr_parse and written
+ * back with route_addr_format: the one spelling of a mailbox ("Info@
+ * EXAMPLE.com." and "<@relay.example:Info@example.com>" both give
+ * "Info@example.com").  Returns 0 and a malloc'ed string in *mailbox_r,
+ * or -1 with route_addr_parse's error.
+ */
+int route_addr_normalise(const char *path, char **mailbox_r,
+			 struct route_error *err);
+
+/*
+ * route_addr_key - the identity of the mailbox of path as a rule table
+ * compares addresses: the local part folded with route_local_fold
+ * (case_sensitive as the table was built), "@", the normalised domain.
+ * Two paths name the same mailbox exactly when their keys are equal.
+ * Returns 0 and a malloc'ed key in *key_r ("" for the null path, the
+ * folded local part alone without a domain), or -1 with the parse error.
+ */
+int route_addr_key(const char *path, bool case_sensitive, char **key_r,
+		   struct route_error *err);
+
+/*
+ * route_path_domain - the domain of a path that may not parse: what
+ * follows the last '@', without a closing '>', blanks or one trailing dot,
+ * normalised with route_domain_normalise when that accepts it, else only
+ * lower-cased.  Returns malloc'ed memory, or NULL when there is no '@' or
+ * nothing after it.  For deciding whether a malformed recipient is ours;
+ * never for delivering to it.
+ */
+char *route_path_domain(const char *path);
+
+struct route_table;
+
+/*
+ * route_table_path_routed - whether t routes mail for the domain of path,
+ * found with route_path_domain (so also for a path that does not parse):
+ * the domain is in t and enabled.  A caller refuses a malformed recipient
+ * only when this is true; mail for other domains passes untouched.  t may
+ * be NULL (false).
+ */
+bool route_table_path_routed(const struct route_table *t, const char *path);
 
 #endif

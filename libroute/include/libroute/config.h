@@ -17,7 +17,8 @@
 #include <libroute/error.h>
 #include <libroute/rules.h>
 
-/* Built-in defaults; the Makefile passes the real paths for the install. */
+/* Defaults of the limits and the poll period when the file does not set
+ * them (route-milter.conf(5)); the routing defaults are in rules.h. */
 #define ROUTE_DEFAULT_MAX_SIZE (25u * 1024 * 1024)
 #define ROUTE_DEFAULT_MAX_RECEIVED 30
 #define ROUTE_DEFAULT_POLL_MS 500
@@ -72,5 +73,17 @@ struct route_config *route_config_ref(struct route_config *cfg);
 /* route_config_unref - drop a reference (thread-safe), free with the last,
  * set *cfg to NULL; *cfg may be NULL. */
 void route_config_unref(struct route_config **cfg);
+
+/*
+ * route_config_load_default - the configuration a program runs with: path
+ * when it is not NULL (the -c option), else the file installed when it
+ * exists, else the built-in defaults, loaded as route_config_load does.
+ * Returns 0 with *cfg_r, or -1 with err as route_config_load sets it.
+ */
+int route_config_load_default(const char *path, const char *installed,
+			      const char *store_default,
+			      const char *socket_default,
+			      struct route_config **cfg_r,
+			      struct route_error *err);
 
 #endif

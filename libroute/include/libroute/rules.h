@@ -18,10 +18,18 @@
  *      against the whole local part; then, with a tag, against the base;
  *   4. the domain's catch-all ("@example.com");
  *   5. the domain's default for unknown addresses (reject or pass).
- * Disabled rules, and forward rules with a destination that is neither
- * verified nor an address in one of the table's domains, do not match: the
- * lookup goes on to the next step.  Mail for a domain that is not in the
- * table, or is disabled, is not routed at all.
+ * Only active rules match; the lookup passes over the others to the next
+ * step.  A rule is active when it is enabled and, for a forward, every
+ * destination is valid (DESIGN.md: a forward only goes to a destination
+ * that has been verified).  A destination is valid when it was verified;
+ * one in a domain of the table that was not is valid only if the lookup
+ * order takes it to an active forward or drop rule, or to the default of
+ * an enabled domain that passes unknown addresses to the MTA (a mailbox
+ * there).  So a forward to one of our addresses that the table itself
+ * would refuse (a reject rule, no rule in a domain that refuses unknown
+ * addresses, a disabled domain, a forward that is itself inactive) is
+ * inactive, rather than adding a recipient that bounces.  Mail for a
+ * domain that is not in the table, or is disabled, is not routed at all.
  */
 #ifndef LIBROUTE_RULES_H
 #define LIBROUTE_RULES_H
@@ -31,6 +39,10 @@
 #include <stdint.h>
 
 #include <libroute/error.h>
+
+/* The defaults of struct route_table_opts, which the config file shares. */
+#define ROUTE_DEFAULT_DELIMITERS "+"
+#define ROUTE_DEFAULT_MAX_DEPTH 8
 
 enum route_unknown {
 	ROUTE_UNKNOWN_REJECT = 0, /* refuse unknown addresses 550 5.1.1 */
@@ -75,15 +87,18 @@ struct route_rule_def {
 };
 
 struct route_table_opts {
-	const char *delimiters; /* sub-address delimiters, "+" default;
-				   NULL or "" turns splitting off */
+	const char *delimiters; /* sub-address delimiters, default
+				   ROUTE_DEFAULT_DELIMITERS; NULL or ""
+				   turns splitting off */
 	bool case_sensitive;	/* local parts compared as given */
 	unsigned max_depth;	/* most forward rules one recipient may
-				   pass through, default 8; 0 means
-				   the default */
+				   pass through, default
+				   ROUTE_DEFAULT_MAX_DEPTH; 0 means the
+				   default */
 };
 
-/* route_table_opts_init - fill opts with the defaults ("+", false, 8). */
+/* route_table_opts_init - fill opts with the defaults
+ * (ROUTE_DEFAULT_DELIMITERS, case-insensitive, ROUTE_DEFAULT_MAX_DEPTH). */
 void route_table_opts_init(struct route_table_opts *opts);
 
 /*
@@ -93,6 +108,20 @@ void route_table_opts_init(struct route_table_opts *opts);
  */
 int route_rule_match_kind(const char *match, enum route_match *kind_r,
 			  struct route_error *err);
+
+/*
+ * route_rule_match_normalise - the one spelling of a match string, exactly
+ * as a table shows it in route_decision.rule_match: the domain normalised
+ * to lower-case A-labels, the local part as given (not case-folded),
+ * quoted only when it must be ("Info@EXAMPLE.com" gives "Info@example.com",
+ * "@Bücher.example" gives "@xn--bcher-kva.example").  Two match strings a
+ * table treats as the same rule may still differ here in the case of the
+ * local part.  Checks the syntax as route_rule_match_kind does.  Returns 0
+ * and a string in *norm_r that the caller frees, or -1 with ROUTE_EINVAL
+ * and the reason.
+ */
+int route_rule_match_normalise(const char *match, char **norm_r,
+			       struct route_error *err);
 
 struct route_table_builder;
 struct route_table;
@@ -107,19 +136,26 @@ route_table_builder_new(const struct route_table_opts *opts);
 /*
  * route_table_builder_add_domain/_dest/_rule - add one definition; all
  * strings are copied.  Each checks the definition on its own (syntax,
- * duplicates, a forward without destinations, CR/LF or NUL in a reject text,
- * a rule for a domain that was not added) and returns -1 with the reason,
+ * duplicates, a forward without destinations, a bad reject text, a rule for
+ * a domain that was not added, a table that is full) and returns -1 with
+ * the reason,
  * leaving the builder as it was.  Domains must be added before their rules;
  * destinations may come in any order.
  *
  * Details of the rule checks: a forward needs 1..N mailboxes, none given
  * twice; drop and reject take no destinations; only reject takes a text
- * ("" means none), at most 200 bytes and without control characters.  Two
+ * ("" means none): at most 200 bytes of printable ASCII and TAB, as it
+ * goes into one line of a 550 reply (no line break, no other control
+ * character, no byte of 0x80 or more, so no UTF-8 either).  Two
  * rules with the same match string (after normalising the domain and
  * folding the local part as the table compares them) are refused with
  * ROUTE_EEXIST, a rule whose domain was not added with ROUTE_ENOENT, the
  * rest with ROUTE_EINVAL.  A destination that no add_dest named counts as
- * not verified.  The messages name the rule or address concerned.
+ * not verified.  A table holds at most 2^29 (536,870,912) each of rules,
+ * domains, destinations and destination references, and 16 GiB of rule
+ * records (some 200 million rules); past that the add is refused with
+ * ROUTE_EINVAL ("... the table is full").  The messages name the rule or
+ * address concerned.
  */
 int route_table_builder_add_domain(struct route_table_builder *b,
 				   const struct route_domain_def *def,
@@ -141,7 +177,10 @@ int route_table_builder_add_rule(struct route_table_builder *b,
  * Where a destination leads is found with the lookup order itself, so a
  * loop closed by a sub-address, a pattern or a catch-all is refused too
  * ("forwarding loop: a@x -> b@x -> a@x (rules a@x, @x)"); rules that cannot
- * match (disabled, inactive, in a disabled domain) take no part.  Because
+ * match (disabled, inactive, in a disabled domain) take no part.  Which
+ * rules are active (see the top of this file) is settled before that, and
+ * a forward made inactive can make inactive another that forwards to it,
+ * and so on down the chain.  Because
  * enabling a rule, verifying a destination or enabling a domain can close a
  * loop, a store checks a change by building the table with it.  A non-zero
  * rule id given to two rules is refused with ROUTE_EINVAL.
@@ -209,9 +248,11 @@ struct route_decision {
  *
  * Expansion: a destination in one of the table's domains goes through the
  * lookup order again; a forward gives its own destinations (recursively),
- * a drop gives nothing, and anything else (reject, unknown address, pass,
- * disabled domain) keeps the destination as it is, for the MTA to deliver
- * or bounce.  Duplicates (compared as the table compares addresses) are
+ * a drop gives nothing, and anything else keeps the destination as it is,
+ * for the MTA to deliver.  Only an active rule forwards, so "anything
+ * else" is a passing domain's default, or whatever a destination reaches
+ * that was verified itself.  Duplicates (compared as the table compares
+ * addresses) are
  * removed, first seen first.  A forward whose every destination drops
  * gives ROUTE_DROP.  An address without a domain ("<postmaster>") is not
  * routed; the null path "<>" is ROUTE_EINVAL.  Returns -1 with ROUTE_ESYS
@@ -251,9 +292,11 @@ int route_action_parse(const char *s, enum route_action *a_r);
 
 /*
  * route_table_rule_active - whether the rule with store id is active in t:
- * enabled and, for a forward, every destination verified (or itself an
- * address in one of t's domains).  Returns 1, 0, or -1 when t has no such
- * rule (id 0 never names a rule).
+ * enabled and, for a forward, every destination valid as the top of this
+ * file says (verified, or an address of t's domains that the lookup order
+ * takes to an active forward or drop rule or to a passing domain's
+ * default).  Whether the rule's own domain is enabled plays no part.
+ * Returns 1, 0, or -1 when t has no such rule (id 0 never names a rule).
  */
 int route_table_rule_active(const struct route_table *t, int64_t id);
 

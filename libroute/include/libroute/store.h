@@ -74,11 +74,14 @@ struct route_audit_entry {
 
 /*
  * route_store_open - open (creating if missing) the store named by uri:
- * "sqlite:/path/to/routes.db" or a plain path.  opts are the table options
- * used by route_store_load and by the checks of route_store_rule_add (NULL
- * for defaults); they are copied.  A missing parent directory is an error,
- * not created.  Returns 0 and *store_r, or -1 (ROUTE_ESYS, ROUTE_ESCHEMA,
- * ROUTE_EINVAL for an unknown scheme).
+ * "sqlite:/path/to/routes.db" or a plain path.  opts (NULL for defaults;
+ * copied) are the table options the handle works with: route_store_load
+ * builds with them, every change checks with them that a table still
+ * builds, and case_sensitive decides whether a rule or destination named
+ * in another case of ASCII letters is the stored one.  Every program using
+ * one store should pass the same options.  A missing parent directory is
+ * an error, not created.  Returns 0 and *store_r, or -1 (ROUTE_ESYS,
+ * ROUTE_ESCHEMA, ROUTE_EINVAL for an unknown scheme).
  */
 int route_store_open(const char *uri, const struct route_table_opts *opts,
 		     struct route_store **store_r, struct route_error *err);
@@ -110,12 +113,32 @@ int route_store_load(struct route_store *s, struct route_table **table_r,
  *    (the reason says how many);
  *  - dest_add: bad address, exists; dest_verify: unknown; dest_remove:
  *    unknown, or used by a rule (named);
- *  - rule_add: bad match string, domain not added, unknown destination
- *    (a destination must have been added with dest_add unless it is itself
- *    an address in a routed domain), a rule for the same match exists, CR/LF
- *    in text, or the table would not build with it (cycle, depth);
- *    on success *id_r (may be NULL) gets the new rule's id;
- *  - rule_remove / rule_enable: sel is a rule id ("12") or its match string.
+ *  - rule_add: what route_table_builder_add_rule refuses (bad match
+ *    string, a forward without destinations or to one given twice, a
+ *    destination or text where the action takes none, a bad reject text;
+ *    in the builder's words), CR/LF in the comment, domain not added,
+ *    unknown destination (a destination must have been added with
+ *    dest_add unless it is itself an address in a routed domain), or a rule
+ *    for the same match exists; on success *id_r (may be NULL) gets the
+ *    new rule's id;
+ *  - rule_remove / rule_enable: sel is a rule id (all digits) or its match
+ *    string (any spelling); unknown rule.
+ *
+ * Whatever can change where mail goes is also checked by building the
+ * table with the change (ROUTE_ECYCLE for a loop or a chain deeper than
+ * max_depth): adding a domain or a rule, verifying a destination,
+ * enabling a rule, turning a domain or its sub-addressing on must leave a
+ * table that builds.  Removing or disabling a rule and the other domain
+ * settings can close a loop too (the addresses a rule caught fall through
+ * to a catch-all that leads back); they are refused when the table built
+ * before the change and would not after it, and let through when it did
+ * not build before either (options tighter than the stored rules), so
+ * that such a store can be repaired.
+ *
+ * A change that would leave everything as it is (verifying a verified
+ * destination, setting a domain key to its value, enabling an enabled or
+ * disabling a disabled rule) succeeds without committing anything: no
+ * audit row, and the generation does not move, so no daemon rebuilds.
  */
 int route_store_domain_add(struct route_store *s, const struct route_actor *who,
 			   const struct route_domain_def *def,
