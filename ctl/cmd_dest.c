@@ -15,14 +15,33 @@
 static char *
 dest_display(const char *addr)
 {
-	struct route_addr a;
 	char *s;
 
-	if (route_addr_parse(addr, &a, NULL) == -1)
+	if (route_addr_normalise(addr, &s, NULL) == -1)
 		return route_xstrdup(addr);
-	s = route_addr_format(&a);
-	route_addr_free(&a);
 	return s;
+}
+
+/* cmd_dest_check - refuse what is not a mailbox before the store. */
+int
+cmd_dest_check(const struct ctl *ctl, const struct ctl_args *args)
+{
+	struct route_error err;
+	struct route_addr a;
+	bool mailbox;
+
+	(void)ctl;
+	if (route_addr_parse(args->pos[0], &a, &err) == -1)
+		return ctl_fail_on(&err, args->pos[0]);
+	mailbox = !a.null_path && a.domain != NULL;
+	route_addr_free(&a);
+	if (mailbox)
+		return 0;
+	fprintf(stderr,
+		"milter-ctl: destination \"%s\" is not a mailbox "
+		"(user@domain)\n",
+		args->pos[0]);
+	return CTL_EXIT_REFUSED;
 }
 
 /*

@@ -3,6 +3,7 @@
  * The store checks every change; these functions only turn arguments into
  * a store call and its result into one line or a listing.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,54 @@ domain_display(const char *name)
 	if (route_domain_normalise(name, &norm, NULL) == -1)
 		return route_xstrdup(name);
 	return norm;
+}
+
+/* cmd_domain_check - refuse a malformed domain name before the store. */
+int
+cmd_domain_check(const struct ctl *ctl, const struct ctl_args *args)
+{
+	struct route_error err;
+	char *norm;
+
+	(void)ctl;
+	if (route_domain_normalise(args->pos[0], &norm, &err) == -1)
+		return ctl_fail_on(&err, args->pos[0]);
+	free(norm);
+	return 0;
+}
+
+/* cmd_domain_set_check - the name, and a setting domain set knows. */
+int
+cmd_domain_set_check(const struct ctl *ctl, const struct ctl_args *args)
+{
+	static const char *const settings[][3] = {
+	    {"enabled", "yes", "no"},
+	    {"unknown", "reject", "pass"},
+	    {"subaddress", "on", "off"},
+	};
+	size_t i;
+	int rc = cmd_domain_check(ctl, args);
+
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		if (strcmp(args->pos[1], settings[i][0]) != 0)
+			continue;
+		if (strcmp(args->pos[2], settings[i][1]) == 0 ||
+		    strcmp(args->pos[2], settings[i][2]) == 0)
+			return 0;
+		fprintf(stderr,
+			"milter-ctl: domain setting %s takes %s or %s, not "
+			"\"%s\"\n",
+			settings[i][0], settings[i][1], settings[i][2],
+			args->pos[2]);
+		return CTL_EXIT_REFUSED;
+	}
+	fprintf(stderr,
+		"milter-ctl: unknown domain setting \"%s\" (use enabled, "
+		"unknown or subaddress)\n",
+		args->pos[1]);
+	return CTL_EXIT_REFUSED;
 }
 
 /* domain_done - "VERB domain NAME", NAME in its stored form. */

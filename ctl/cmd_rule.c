@@ -125,6 +125,20 @@ pending_dests(struct ctl *ctl, const struct route_store_rule *r, char **list_r,
 	return 0;
 }
 
+/*
+ * warn_after_change - the change was committed, but reading it back for
+ * the report failed: say so, and still exit 0, as the rule is there.
+ */
+static int
+warn_after_change(const struct route_error *err)
+{
+	fprintf(stderr,
+		"milter-ctl: warning: the rule was added, but reading it "
+		"back failed: %s\n",
+		err->msg);
+	return CTL_EXIT_OK;
+}
+
 /* print_inactive - why a rule just added does not match yet. */
 static int
 print_inactive(struct ctl *ctl, const struct route_store_rule *r)
@@ -135,13 +149,13 @@ print_inactive(struct ctl *ctl, const struct route_store_rule *r)
 	char *pending = NULL;
 
 	if (states_load(ctl, &st, &err) == -1)
-		return ctl_fail(&err);
+		return warn_after_change(&err);
 	state = rule_state(&st, r, &why);
 	states_free(&st);
 	if (strcmp(state, "inactive") != 0)
 		return CTL_EXIT_OK;
 	if (pending_dests(ctl, r, &pending, &err) == -1)
-		return ctl_fail(&err);
+		return warn_after_change(&err);
 	if (pending != NULL)
 		printf("rule %lld is inactive until %s %s verified "
 		       "(milter-ctl dest verify)\n",
@@ -164,8 +178,10 @@ print_added(struct ctl *ctl, int64_t id)
 	size_t n, i;
 	int rc;
 
-	if (route_store_rule_list(ctl->store, &list, &n, &err) == -1)
-		return ctl_fail(&err);
+	if (route_store_rule_list(ctl->store, &list, &n, &err) == -1) {
+		printf("added rule %lld\n", (long long)id);
+		return warn_after_change(&err);
+	}
 	for (i = 0; i < n && list[i].id != id; i++)
 		continue;
 	if (i == n) {

@@ -5,6 +5,7 @@
  * route_decision_reply, the words the milter sends; it never decides
  * anything itself, so it cannot disagree with the daemons.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +27,55 @@ check_sender(const char *from, struct route_error *err)
 				       perr.msg);
 	route_addr_free(&addr);
 	return 0;
+}
+
+/*
+ * cmd_test_check - refuse a bad --from, or a recipient without any domain
+ * to look up, before the store is opened.
+ */
+int
+cmd_test_check(const struct ctl *ctl, const struct ctl_args *args)
+{
+	struct route_error err;
+	struct route_addr a;
+	char *domain;
+	bool null_path;
+
+	(void)ctl;
+	if (args->from != NULL && check_sender(args->from, &err) == -1)
+		return ctl_fail(&err);
+	domain = route_path_domain(args->pos[0]);
+	if (domain != NULL) { /* even malformed: the table decides */
+		free(domain);
+		return 0;
+	}
+	if (route_addr_parse(args->pos[0], &a, &err) == -1)
+		return ctl_fail_on(&err, args->pos[0]);
+	null_path = a.null_path;
+	route_addr_free(&a);
+	if (!null_path)
+		return 0;
+	fprintf(stderr, "milter-ctl: the null path <> is not a recipient\n");
+	return CTL_EXIT_REFUSED;
+}
+
+/*
+ * malformed_not_routed - the decision for a malformed recipient in a
+ * domain the table does not route: the milter passes it untouched.
+ */
+static void
+malformed_not_routed(const char *rcpt, const struct route_error *perr,
+		     struct route_decision *d)
+{
+	char *domain = route_path_domain(rcpt);
+
+	memset(d, 0, sizeof(*d));
+	d->verdict = ROUTE_NOT_ROUTED;
+	snprintf(d->why, sizeof(d->why),
+		 "malformed address (%.80s); domain %.100s is not routed, so "
+		 "the mail passes untouched",
+		 perr->msg, domain != NULL ? domain : "?");
+	free(domain);
 }
 
 /* test_print_json - the decision as one JSON object. */
@@ -102,13 +152,16 @@ cmd_test(struct ctl *ctl, const struct ctl_args *args)
 	struct route_table *t;
 	struct route_error err;
 
-	if (args->from != NULL && check_sender(args->from, &err) == -1)
-		return ctl_fail(&err);
 	if (route_store_load(ctl->store, &t, NULL, &err) == -1)
 		return ctl_fail(&err);
 	if (route_table_lookup(t, args->pos[0], &d, &err) == -1) {
-		route_table_unref(&t);
-		return ctl_fail_on(&err, args->pos[0]);
+		/* As the milter: 553 5.1.3 only in a domain it routes. */
+		if (err.code != ROUTE_EINVAL ||
+		    route_table_path_routed(t, args->pos[0])) {
+			route_table_unref(&t);
+			return ctl_fail_on(&err, args->pos[0]);
+		}
+		malformed_not_routed(args->pos[0], &err, &d);
 	}
 	if (args->json)
 		test_print_json(args, &d);

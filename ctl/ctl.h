@@ -79,10 +79,13 @@ int ctl_usage_error(const struct ctl *ctl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* The commands, one small function each (cmd_*.c). */
+int cmd_domain_check(const struct ctl *ctl, const struct ctl_args *args);
+int cmd_domain_set_check(const struct ctl *ctl, const struct ctl_args *args);
 int cmd_domain_add(struct ctl *ctl, const struct ctl_args *args);
 int cmd_domain_list(struct ctl *ctl, const struct ctl_args *args);
 int cmd_domain_set(struct ctl *ctl, const struct ctl_args *args);
 int cmd_domain_remove(struct ctl *ctl, const struct ctl_args *args);
+int cmd_dest_check(const struct ctl *ctl, const struct ctl_args *args);
 int cmd_dest_add(struct ctl *ctl, const struct ctl_args *args);
 int cmd_dest_list(struct ctl *ctl, const struct ctl_args *args);
 int cmd_dest_verify(struct ctl *ctl, const struct ctl_args *args);
@@ -93,6 +96,7 @@ int cmd_rule_list(struct ctl *ctl, const struct ctl_args *args);
 int cmd_rule_remove(struct ctl *ctl, const struct ctl_args *args);
 int cmd_rule_enable(struct ctl *ctl, const struct ctl_args *args);
 int cmd_rule_disable(struct ctl *ctl, const struct ctl_args *args);
+int cmd_test_check(const struct ctl *ctl, const struct ctl_args *args);
 int cmd_test(struct ctl *ctl, const struct ctl_args *args);
 int cmd_audit(struct ctl *ctl, const struct ctl_args *args);
 

@@ -23,17 +23,17 @@
 static const struct ctl_cmd commands[] = {
     {"domain", "add",
      "NAME [--unknown reject|pass] [--no-subaddress] [--disabled]",
-     CTL_OPT_UNKNOWN | CTL_OPT_NO_SUBADDRESS | CTL_OPT_DISABLED, 1, 1, NULL,
-     cmd_domain_add},
+     CTL_OPT_UNKNOWN | CTL_OPT_NO_SUBADDRESS | CTL_OPT_DISABLED, 1, 1,
+     cmd_domain_check, cmd_domain_add},
     {"domain", "list", "[--json]", CTL_OPT_JSON, 0, 0, NULL, cmd_domain_list},
     {"domain", "set",
      "NAME enabled yes|no | unknown reject|pass | subaddress on|off", 0, 3, 3,
-     NULL, cmd_domain_set},
-    {"domain", "remove", "NAME", 0, 1, 1, NULL, cmd_domain_remove},
-    {"dest", "add", "ADDR", 0, 1, 1, NULL, cmd_dest_add},
+     cmd_domain_set_check, cmd_domain_set},
+    {"domain", "remove", "NAME", 0, 1, 1, cmd_domain_check, cmd_domain_remove},
+    {"dest", "add", "ADDR", 0, 1, 1, cmd_dest_check, cmd_dest_add},
     {"dest", "list", "[--json]", CTL_OPT_JSON, 0, 0, NULL, cmd_dest_list},
-    {"dest", "verify", "ADDR", 0, 1, 1, NULL, cmd_dest_verify},
-    {"dest", "remove", "ADDR", 0, 1, 1, NULL, cmd_dest_remove},
+    {"dest", "verify", "ADDR", 0, 1, 1, cmd_dest_check, cmd_dest_verify},
+    {"dest", "remove", "ADDR", 0, 1, 1, cmd_dest_check, cmd_dest_remove},
     {"rule", "add",
      "MATCH forward DEST... | drop | reject [TEXT] [--comment TEXT] "
      "[--priority N] [--disabled]",
@@ -44,7 +44,7 @@ static const struct ctl_cmd commands[] = {
     {"rule", "enable", "ID|MATCH", 0, 1, 1, NULL, cmd_rule_enable},
     {"rule", "disable", "ID|MATCH", 0, 1, 1, NULL, cmd_rule_disable},
     {"test", NULL, "RCPT [--from SENDER] [--json]", CTL_OPT_FROM | CTL_OPT_JSON,
-     1, 1, NULL, cmd_test},
+     1, 1, cmd_test_check, cmd_test},
     {"audit", NULL, "[--limit N] [--json]", CTL_OPT_LIMIT | CTL_OPT_JSON, 0, 0,
      NULL, cmd_audit},
 };
@@ -361,10 +361,9 @@ load_config(const char *path, struct route_config **cfg_r)
 {
 	struct route_error err;
 
-	if (path == NULL && access(ROUTE_CONFIG_FILE, F_OK) == 0)
-		path = ROUTE_CONFIG_FILE;
-	if (route_config_load(path, ROUTE_STORE_DEFAULT,
-			      ROUTE_MILTER_SOCKET_DEFAULT, cfg_r, &err) == -1) {
+	if (route_config_load_default(
+		path, ROUTE_CONFIG_FILE, ROUTE_STORE_DEFAULT,
+		ROUTE_MILTER_SOCKET_DEFAULT, cfg_r, &err) == -1) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		return CTL_EXIT_SYSTEM;
 	}

@@ -98,6 +98,22 @@ refused() {
 	[ "$before" = "$after" ] || echo "# the store changed"
 }
 
+# unchanged DESC ARGS... - exit 0, and the store exactly as it was (no
+# audit row either): a change to what is there already.
+unchanged() {
+	desc=$1
+	shift
+	before=$(snapshot)
+	run "$@"
+	after=$(snapshot)
+	if [ "$rc" -eq 0 ] && [ "$before" = "$after" ]; then
+		ok "$desc"
+	else
+		notok "$desc"
+		[ "$before" = "$after" ] || echo "# the store changed"
+	fi
+}
+
 # syserr DESC CONF ARGS... - exit 2 with one "milter-ctl: " line.
 syserr() {
 	desc=$1 c=$2
@@ -216,6 +232,9 @@ refused "dest add of a non-address is refused" "not an address" \
 is "dest list shows pending" 0 "me@gmail.com pending" dest list
 is "dest verify" 0 "verified destination me@gmail.com" dest verify me@gmail.com
 is "dest list shows verified" 0 "me@gmail.com verified" dest list
+unchanged "dest verify again changes nothing" dest verify me@gmail.com
+unchanged "domain set to the current value changes nothing" \
+    domain set example.com unknown reject
 refused "dest verify of an unknown address is refused" "nobody@gmail.com" \
     dest verify nobody@gmail.com
 json "dest list --json" '
@@ -257,18 +276,57 @@ refused "rule to an unknown destination is refused" "stranger@gmail.com" \
     rule add b@example.com forward stranger@gmail.com
 refused "a second rule for the same match is refused" "info@example.com" \
     rule add info@example.com drop
-refused "CR/LF in a reject text is refused" "" \
+refused "CR/LF in a reject text is refused" \
+    "rule crlf@example.com: reject text contains a line break (CR or LF)" \
     rule add crlf@example.com reject "$(printf 'one\r\nRCPT TO:<x@y>')"
 refused "a forwarding loop is refused" "b@example.com" \
     rule add b@example.com forward a@example.com
 refused "a bad match is refused" "sales*@*.example.com" rule add "sales*@*.example.com" drop
-refused "removing an unknown rule is refused" "9999" rule remove 9999
+refused "removing an unknown rule is refused" "no rule 9999" rule remove 9999
+refused "a selector that is neither an id nor a match is refused" \
+    "(a rule is named by its id, all digits, or its match string)" \
+    rule remove 7x
+added "rule add of a match that starts with a digit" \
+    "2024-sales@example.com drop" 2024-sales@example.com drop
+is "rule remove of a match that starts with a digit" 0 \
+    "removed rule 2024-sales@example.com" rule remove 2024-sales@example.com
+added "rule add stores a pattern as the table spells it" \
+    '"a..*"@example.com drop' 'a..*@Example.com' drop
+is "rule remove finds it by the table's spelling" 0 \
+    'removed rule "a..*"@example.com' rule remove '"a..*"@example.com'
+added "rule add of the table's spelling" '"a..*"@example.com drop' \
+    '"a..*"@example.com' drop
+is "rule remove finds it by the spelling first given" 0 \
+    "removed rule a..*@example.com" rule remove 'a..*@example.com'
+
+# b@loop.example drops; the rest of loop.example goes to a, which forwards
+# to b: taking b's rule away would send b to the catch-all, a loop.
+is "domain add loop.example" 0 "added domain loop.example" \
+    domain add loop.example
+for r in "b@loop.example drop" "a@loop.example forward b@loop.example" \
+    "@loop.example forward a@loop.example"; do
+	# shellcheck disable=SC2086
+	run rule add $r
+	[ "$rc" -eq 0 ] || notok "rule add $r"
+done
+refused "disabling a rule that would close a loop is refused" \
+    "forwarding loop: " rule disable b@loop.example
+refused "removing a rule that would close a loop is refused" \
+    "forwarding loop: " rule remove b@loop.example
+for m in @loop.example a@loop.example b@loop.example; do
+	run rule remove "$m"
+	[ "$rc" -eq 0 ] || notok "rule remove $m"
+done
+is "domain remove loop.example" 0 "removed domain loop.example" \
+    domain remove loop.example
 is "rule disable by id" 0 "disabled rule $info" rule disable "$info"
 is "rule list shows disabled" 0 "" rule list
 tr -s ' ' <"$tmp/out" | grep -qF "$info info@example.com forward me@gmail.com,you@gmail.com disabled " &&
     ok "rule list: disabled" || notok "rule list: disabled"
 is "test: a disabled rule does not match" 0 "action: drop" test info@example.com
 is "rule enable by match" 0 "enabled rule info@example.com" \
+    rule enable info@example.com
+unchanged "rule enable of an enabled rule changes nothing" \
     rule enable info@example.com
 
 # --- test: one check per verdict ----------------------------------------

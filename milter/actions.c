@@ -61,8 +61,6 @@ actions_reply(SMFICTX *ctx, const struct msg *m, const struct msg_reply *r)
 		return SMFIS_REJECT;
 	case MSG_TEMPFAIL:
 		return SMFIS_TEMPFAIL;
-	case MSG_DISCARD:
-		return SMFIS_DISCARD;
 	case MSG_CONTINUE:
 		break;
 	}

@@ -65,8 +65,13 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	*pf3 = 0;
 	c->hdr_noreply = (*pf1 & SMFIP_NR_HDR) != 0;
 	if (*pf0 & SMFIF_SETSYMLIST) {
-		/* The queue id: Sendmail knows it at MAIL, Postfix at EOM. */
+		/*
+		 * The queue id: Sendmail knows it at MAIL, Postfix from RCPT
+		 * on; asked for at each step so every log line can carry it.
+		 */
 		smfi_setsymlist(ctx, SMFIM_ENVFROM, "i");
+		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i");
+		smfi_setsymlist(ctx, SMFIM_EOH, "i");
 		smfi_setsymlist(ctx, SMFIM_EOM, "i");
 	}
 	return SMFIS_CONTINUE;
@@ -88,8 +93,9 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	struct msg_reply r;
 
 	conn_msg_cleanup(c);
-	c->msg = msg_new(argv, smfi_getsymval(ctx, "i"), c->client,
-			 tables_config(), tables_table(), &r);
+	c->msg =
+	    msg_new(argv, smfi_getsymval(ctx, "i"), c->client,
+		    c->local_submission, tables_config(), tables_table(), &r);
 	return actions_reply(ctx, c->msg, &r);
 }
 
@@ -102,6 +108,7 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (c->msg == NULL || argv == NULL || argv[0] == NULL)
 		return actions_reply(ctx, NULL, &no_transaction);
+	msg_set_queue_id(c->msg, smfi_getsymval(ctx, "i"));
 	msg_rcpt(c->msg, argv[0], &r);
 	return actions_reply(ctx, c->msg, &r);
 }
@@ -126,6 +133,7 @@ cb_eoh(SMFICTX *ctx)
 
 	if (c->msg == NULL)
 		return SMFIS_CONTINUE;
+	msg_set_queue_id(c->msg, smfi_getsymval(ctx, "i"));
 	msg_eoh(c->msg, &r);
 	return actions_reply(ctx, c->msg, &r);
 }
@@ -149,12 +157,19 @@ static sfsistat
 cb_eom(SMFICTX *ctx)
 {
 	struct conn *c = conn_of(ctx);
+	struct msg_reply r;
 	struct msg_edits e;
 	sfsistat rc;
 
 	if (c->msg == NULL)
 		return SMFIS_CONTINUE;
 	msg_set_queue_id(c->msg, smfi_getsymval(ctx, "i"));
+	msg_late_refusal(c->msg, &r);
+	if (r.status != MSG_CONTINUE) {
+		rc = actions_reply(ctx, c->msg, &r);
+		conn_msg_cleanup(c);
+		return rc;
+	}
 	msg_eom(c->msg, &e);
 	rc = actions_apply(ctx, c->msg, &e);
 	msg_edits_free(&e);

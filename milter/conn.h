@@ -14,15 +14,21 @@
 struct msg;
 
 struct conn {
-	char *client;	  /* "host[addr]" for the log */
-	bool hdr_noreply; /* the MTA does not wait for header replies */
-	struct msg *msg;  /* the transaction in progress, or NULL */
+	char *client;	       /* "host[addr]" for the log */
+	bool hdr_noreply;      /* the MTA does not wait for header replies */
+	bool local_submission; /* Postfix's emulated session for mail from
+				  sendmail(1): recipients cannot be refused */
+	struct msg *msg;       /* the transaction in progress, or NULL */
 };
 
 /* conn_new - an empty connection context. */
 struct conn *conn_new(void);
 
-/* conn_set_client - remember the SMTP client; sa may be NULL. */
+/*
+ * conn_set_client - remember the SMTP client; sa may be NULL.  Recognises
+ * the session Postfix's cleanup(8) emulates for non_smtpd_milters:
+ * "localhost", 127.0.0.1, port 0 (no TCP client has port 0).
+ */
 void conn_set_client(struct conn *c, const char *host,
 		     const struct sockaddr *sa);
 

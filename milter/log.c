@@ -8,8 +8,11 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+
+#include <libroute/alloc.h>
 
 #include "log.h"
 
@@ -49,20 +52,34 @@ log_open(bool to_stderr, const char *facility)
 		openlog("route-milter", LOG_PID | LOG_NDELAY, fac);
 }
 
-/* log_vline - format one line and hand it to the sink. */
+/*
+ * log_vline - format one line and hand it to the sink.  Most lines fit the
+ * buffer on the stack; a longer one (a summary with many recipients) is
+ * formatted again into memory of its size, never cut.
+ */
 static void
 log_vline(int prio, const char *prefix, const char *fmt, va_list ap)
 {
-	char line[2048];
+	char buf[2048], *line = buf;
 	const char *sev = prio == LOG_ERR	? "error: "
 			  : prio == LOG_WARNING ? "warning: "
 						: "";
+	va_list again;
+	int n;
 
-	vsnprintf(line, sizeof(line), fmt, ap);
+	va_copy(again, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n >= (int)sizeof(buf)) {
+		line = route_xmalloc((size_t)n + 1);
+		vsnprintf(line, (size_t)n + 1, fmt, again);
+	}
+	va_end(again);
 	if (log_stderr)
 		fprintf(stderr, "route-milter: %s%s%s\n", prefix, sev, line);
 	else
 		syslog(prio, "%s%s%s", prefix, sev, line);
+	if (line != buf)
+		free(line);
 }
 
 /* log_info - a daemon-wide informational line. */

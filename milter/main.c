@@ -97,25 +97,15 @@ fatal(const char *fmt, ...)
 	exit(1);
 }
 
-/* config_path - -c FILE, else the installed file if it exists, else NULL. */
-static const char *
-config_path(void)
-{
-	if (opt.config != NULL)
-		return opt.config;
-	if (access(ROUTE_CONFIG_FILE, F_OK) == 0)
-		return ROUTE_CONFIG_FILE;
-	return NULL;
-}
-
-/* load_config - read the configuration; NULL with err on failure. */
+/* load_config - -c FILE, else the installed file, else the defaults. */
 static struct route_config *
 load_config(struct route_error *err)
 {
 	struct route_config *cfg;
 
-	if (route_config_load(config_path(), ROUTE_STORE_DEFAULT,
-			      ROUTE_MILTER_SOCKET_DEFAULT, &cfg, err) == -1)
+	if (route_config_load_default(
+		opt.config, ROUTE_CONFIG_FILE, ROUTE_STORE_DEFAULT,
+		ROUTE_MILTER_SOCKET_DEFAULT, &cfg, err) == -1)
 		return NULL;
 	return cfg;
 }
@@ -277,15 +267,6 @@ drop_privileges(const char *user, uid_t uid, gid_t gid)
 		fatal("cannot switch to user %s: %s", user, strerror(errno));
 }
 
-/* changed - whether a restart-only setting differs between a and b. */
-static bool
-changed(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a != b;
-	return strcmp(a, b) != 0;
-}
-
 /* reload - SIGHUP: reread the configuration; a broken file changes nothing. */
 static void
 reload(void)
@@ -299,10 +280,10 @@ reload(void)
 		return;
 	}
 	old = tables_config();
-	if (changed(old->milter_socket, cfg->milter_socket) ||
-	    changed(old->milter_user, cfg->milter_user) ||
-	    changed(old->milter_group, cfg->milter_group) ||
-	    changed(old->milter_pidfile, cfg->milter_pidfile) ||
+	if (!tables_same_string(old->milter_socket, cfg->milter_socket) ||
+	    !tables_same_string(old->milter_user, cfg->milter_user) ||
+	    !tables_same_string(old->milter_group, cfg->milter_group) ||
+	    !tables_same_string(old->milter_pidfile, cfg->milter_pidfile) ||
 	    old->milter_socket_mode != cfg->milter_socket_mode)
 		log_warn("reload: the milter settings (socket, user, group, "
 			 "socket_mode, pidfile) take effect at the next start");
@@ -413,6 +394,29 @@ milter_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * start_milter_thread - run libmilter in a thread that has the signals of
+ * set blocked, as its own signal thread inherits them from it, while the
+ * main thread already takes them.
+ */
+static void
+start_milter_thread(const sigset_t *set, pthread_t *milter, int *rc)
+{
+	pthread_attr_t attr;
+	sigset_t mask;
+
+	pthread_sigmask(SIG_BLOCK, NULL, &mask);
+	sigorset(&mask, &mask, set);
+	errno = pthread_attr_init(&attr);
+	if (errno == 0)
+		errno = pthread_attr_setsigmask_np(&attr, &mask);
+	if (errno == 0)
+		errno = pthread_create(milter, &attr, milter_thread, rc);
+	pthread_attr_destroy(&attr);
+	if (errno != 0)
+		fatal("cannot start the milter thread: %s", strerror(errno));
+}
+
 /* parse_options - fill opt from the command line. */
 static void
 parse_options(int argc, char **argv)
@@ -507,10 +511,13 @@ main(int argc, char **argv)
 	start_cfg = NULL;
 	if (unix_socket_path(spec) == NULL && sockopt_enable())
 		log_info("TCP_NODELAY and TCP_QUICKACK on milter connections");
-	errno = pthread_create(&milter, NULL, milter_thread, &milter_rc);
-	if (errno != 0)
-		fatal("cannot start the milter thread: %s", strerror(errno));
+	/*
+	 * The main thread takes the signals before libmilter's thread exists:
+	 * libmilter's signal thread treats SIGHUP as "shut down", and one
+	 * sent during start-up must reload, not stop the daemon.
+	 */
 	take_signals(&set);
+	start_milter_thread(&set, &milter, &milter_rc);
 	log_info("started on %s", spec);
 	if (ready_fd != -1) {
 		if (write(ready_fd, (char[]){READY_BYTE}, 1) != 1)

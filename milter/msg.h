@@ -19,20 +19,20 @@ enum msg_status {
 	MSG_CONTINUE = 0, /* go on */
 	MSG_REJECT,	  /* refuse (the recipient, or the message) */
 	MSG_TEMPFAIL,	  /* 451 4.3.0: try again later */
-	MSG_DISCARD,	  /* accept with 250 and deliver nowhere */
 };
 
 /* What to answer; the strings live as long as the msg. */
 struct msg_reply {
 	enum msg_status status;
-	const char *code;  /* "550"; NULL for MSG_CONTINUE and MSG_DISCARD */
+	const char *code;  /* "550"; NULL for MSG_CONTINUE */
 	const char *xcode; /* "5.7.1" */
 	const char *text;
 };
 
 /* The recipient changes at end of message; addresses as libmilter wants. */
 struct msg_edits {
-	const char **del; /* exactly as given at RCPT, "<info@example.com>" */
+	const char **del; /* as given at RCPT, "<info@example.com>", and the
+			     normalised mailbox when it differs */
 	size_t ndel;
 	char **add; /* "<me@example.net>", each once */
 	size_t nadd;
@@ -47,11 +47,14 @@ struct msg;
  * id when the MTA already has one (Sendmail), else NULL.  cfg and t are
  * references the message takes over (t may be NULL when no table could be
  * loaded: the message is then deferred).  client names the SMTP client for
- * the log.  *r says whether to go on, or refuses (SIZE= above the limit).
+ * the log.  late_refusals: the MTA cannot refuse single recipients (a
+ * Postfix local submission), so msg_rcpt accepts every recipient and
+ * msg_late_refusal refuses the message instead.  *r says whether to go
+ * on, or refuses (SIZE= above the limit).
  */
 struct msg *msg_new(char **argv, const char *qid, const char *client,
-		    struct route_config *cfg, struct route_table *t,
-		    struct msg_reply *r);
+		    bool late_refusals, struct route_config *cfg,
+		    struct route_table *t, struct msg_reply *r);
 
 /* msg_set_queue_id - the MTA's queue id, once known (NULL is ignored). */
 void msg_set_queue_id(struct msg *m, const char *qid);
@@ -59,7 +62,11 @@ void msg_set_queue_id(struct msg *m, const char *qid);
 /* msg_queue_id - the queue id, or NULL while unknown. */
 const char *msg_queue_id(const struct msg *m);
 
-/* msg_rcpt - decide one recipient (RCPT TO argument as given). */
+/*
+ * msg_rcpt - decide one recipient (RCPT TO argument as given).  A
+ * malformed address is refused 553 5.1.3 only when its domain is routed;
+ * otherwise it passes untouched like any mail for other domains.
+ */
 void msg_rcpt(struct msg *m, const char *rcpt, struct msg_reply *r);
 
 /* msg_header - count one header toward size and the Received limit. */
@@ -75,9 +82,18 @@ void msg_body(struct msg *m, size_t len, struct msg_reply *r);
  * msg_eom - the recipient edits of the whole message.  Forwarded
  * recipients are deleted and replaced by their destinations, dropped ones
  * deleted; a destination is added once, and not at all when it is already
- * a recipient that stays.  Fills *e (free with msg_edits_free).
+ * a recipient that stays (mailboxes compared with route_addr_key, so as
+ * routing.case_sensitive says).  Fills *e (free with msg_edits_free).
  */
 void msg_eom(struct msg *m, struct msg_edits *e);
+
+/*
+ * msg_late_refusal - at end of message, with late_refusals: the first
+ * recipient refusal of the message (a tempfail before a reject) as the
+ * refusal of the whole message, text prefixed with the recipient; else
+ * MSG_CONTINUE.  Records the result.
+ */
+void msg_late_refusal(struct msg *m, struct msg_reply *r);
 
 /* msg_edits_free - release what msg_eom put in e. */
 void msg_edits_free(struct msg_edits *e);

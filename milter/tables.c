@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <libroute/store.h>
@@ -30,20 +31,27 @@ static bool tables_running;
 
 /*
  * State of the poll thread, touched by that thread only after start: the
- * store handle and the config it was opened with, the generation of the
- * table in use (poll_have_gen: still valid for this handle), whether any
- * table was loaded since start, and the last problem logged.
+ * store handle, the config it was opened with and the identity of the
+ * file it opened (poll_have_file: a file was there to stat), the
+ * generation of the table in use (poll_have_gen: still valid for this
+ * handle), a generation that failed to load (poll_have_failed), whether
+ * any table was loaded since start, and the last problem logged.
  */
 static struct route_store *poll_store;
 static struct route_config *poll_store_cfg;
+static dev_t poll_dev;
+static ino_t poll_ino;
+static bool poll_have_file;
 static uint64_t poll_gen;
 static bool poll_have_gen;
+static uint64_t poll_failed_gen;
+static bool poll_have_failed;
 static bool poll_loaded;
 static char poll_last_err[ROUTE_ERROR_MAX];
 
-/* same_string - strcmp that treats two NULLs as equal. */
-static bool
-same_string(const char *a, const char *b)
+/* tables_same_string - strcmp that treats two NULLs as equal. */
+bool
+tables_same_string(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
 		return a == b;
@@ -54,8 +62,8 @@ same_string(const char *a, const char *b)
 static bool
 store_settings_equal(const struct route_config *a, const struct route_config *b)
 {
-	return same_string(a->store, b->store) &&
-	       same_string(a->table.delimiters, b->table.delimiters) &&
+	return tables_same_string(a->store, b->store) &&
+	       tables_same_string(a->table.delimiters, b->table.delimiters) &&
 	       a->table.case_sensitive == b->table.case_sensitive &&
 	       a->table.max_depth == b->table.max_depth;
 }
@@ -76,12 +84,55 @@ poll_report(const struct route_error *err)
 			  err->msg);
 }
 
-/* poll_close - forget the store handle so the next poll reopens it. */
+/* poll_close - forget the store handle; the next poll reopens and reloads. */
 static void
 poll_close(void)
 {
 	route_store_close(&poll_store);
 	route_config_unref(&poll_store_cfg);
+	poll_have_gen = false;
+	poll_have_failed = false;
+}
+
+/* store_file - the file of a store URI ("sqlite:PATH" or a plain PATH). */
+static const char *
+store_file(const char *uri)
+{
+	return strncmp(uri, "sqlite:", 7) == 0 ? uri + 7 : uri;
+}
+
+/*
+ * file_identity - device and inode of the store's file; false when it
+ * cannot be stat()ed (gone for a moment during a restore, or not a file).
+ */
+static bool
+file_identity(const struct route_config *cfg, dev_t *dev_r, ino_t *ino_r)
+{
+	struct stat st;
+
+	if (stat(store_file(cfg->store), &st) == -1)
+		return false;
+	*dev_r = st.st_dev;
+	*ino_r = st.st_ino;
+	return true;
+}
+
+/*
+ * file_replaced - whether the store's path now names another file than
+ * the one the handle has open (moved into place, restored from a backup):
+ * the handle would go on reading the old, deleted file for ever.  A path
+ * that cannot be stat()ed is not a replacement: the open file is kept
+ * rather than a new empty store created in its place.
+ */
+static bool
+file_replaced(const struct route_config *cfg)
+{
+	dev_t dev;
+	ino_t ino;
+
+	if (!file_identity(cfg, &dev, &ino))
+		return false;
+	return !poll_have_file || dev != poll_dev || ino != poll_ino;
 }
 
 /* poll_once - bring the table up to date with the store, if it changed. */
@@ -93,9 +144,12 @@ poll_once(void)
 	struct route_table *t, *old;
 	uint64_t gen;
 
-	if (poll_store != NULL && !store_settings_equal(cfg, poll_store_cfg)) {
+	if (poll_store != NULL && !store_settings_equal(cfg, poll_store_cfg))
+		poll_close(); /* new settings: always reload */
+	if (poll_store != NULL && file_replaced(cfg)) {
+		log_info("store: %s was replaced; reopening it",
+			 store_file(cfg->store));
 		poll_close();
-		poll_have_gen = false; /* new settings: always reload */
 	}
 	if (poll_store == NULL) {
 		if (route_store_open(cfg->store, &cfg->table, &poll_store,
@@ -104,6 +158,7 @@ poll_once(void)
 			goto out;
 		}
 		poll_store_cfg = route_config_ref(cfg);
+		poll_have_file = file_identity(cfg, &poll_dev, &poll_ino);
 	}
 	if (route_store_generation(poll_store, &gen, &err) == -1) {
 		poll_report(&err);
@@ -112,10 +167,15 @@ poll_once(void)
 	}
 	if (poll_have_gen && gen == poll_gen)
 		goto out;
+	if (poll_have_failed && gen == poll_failed_gen)
+		goto out; /* reported already; wait for the next change */
+	poll_failed_gen = gen;
 	if (route_store_load(poll_store, &t, &gen, &err) == -1) {
 		poll_report(&err);
+		poll_have_failed = true;
 		goto out;
 	}
+	poll_have_failed = false;
 	pthread_mutex_lock(&tables_lock);
 	old = tables_cur;
 	tables_cur = t;
@@ -211,7 +271,7 @@ tables_config(void)
 	struct route_config *cfg;
 
 	pthread_mutex_lock(&tables_lock);
-	cfg = route_config_ref(tables_cfg);
+	cfg = tables_cfg != NULL ? route_config_ref(tables_cfg) : NULL;
 	pthread_mutex_unlock(&tables_lock);
 	return cfg;
 }
@@ -233,6 +293,9 @@ tables_table(void)
 void
 tables_stop(void)
 {
+	struct route_table *old_table;
+	struct route_config *old_cfg;
+
 	if (tables_running) {
 		pthread_mutex_lock(&tables_lock);
 		tables_stopping = true;
@@ -242,6 +305,12 @@ tables_stop(void)
 		tables_running = false;
 	}
 	poll_close();
-	route_table_unref(&tables_cur);
-	route_config_unref(&tables_cfg);
+	pthread_mutex_lock(&tables_lock);
+	old_table = tables_cur;
+	old_cfg = tables_cfg;
+	tables_cur = NULL;
+	tables_cfg = NULL;
+	pthread_mutex_unlock(&tables_lock);
+	route_table_unref(&old_table);
+	route_config_unref(&old_cfg);
 }

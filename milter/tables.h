@@ -10,6 +10,8 @@
 #ifndef MILTER_TABLES_H
 #define MILTER_TABLES_H
 
+#include <stdbool.h>
+
 #include <libroute/config.h>
 #include <libroute/error.h>
 #include <libroute/rules.h>
@@ -18,7 +20,10 @@
  * tables_start - install cfg (the caller's reference is taken over), make a
  * first attempt to open the store and load its table, and start the poll
  * thread.  A store that cannot be read is logged and retried every
- * store_poll_ms; until it can, tables_table() returns NULL.  Returns -1
+ * store_poll_ms; until it can, tables_table() returns NULL.  A store
+ * file replaced under its path (moved into place, restored) is noticed by
+ * its inode and reopened; a generation that fails to load is retried only
+ * once it or the file changes.  Returns -1
  * with err set only when the thread cannot be started.  Call it with the
  * signals the daemon handles already blocked, so the thread inherits that.
  */
@@ -31,7 +36,11 @@ int tables_start(struct route_config *cfg, struct route_error *err);
  */
 void tables_set_config(struct route_config *cfg);
 
-/* tables_config - a new reference to the current configuration. */
+/*
+ * tables_config - a new reference to the current configuration, or NULL
+ * after tables_stop (libmilter's session threads may still run then; a
+ * message started that late is deferred).
+ */
 struct route_config *tables_config(void);
 
 /* tables_table - a new reference to the current rule table, or NULL when
@@ -40,5 +49,8 @@ struct route_table *tables_table(void);
 
 /* tables_stop - stop the poll thread and drop every snapshot. */
 void tables_stop(void);
+
+/* tables_same_string - strcmp that treats two NULLs as equal. */
+bool tables_same_string(const char *a, const char *b);
 
 #endif

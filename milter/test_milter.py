@@ -367,6 +367,67 @@ def test_changes(tmp, d, sock):
     m.quit()
 
 
+def test_spellings(tmp, d, sock):
+    # A malformed address in a domain we do not route passes untouched.
+    m = session(sock)
+    m.mail("<sender@example.org>")
+    long_local = "reply+" + "A" * 80
+    check_eq("malformed address in another domain: accepted", "continue",
+             smtp(m.rcpt("<%s@example.org>" % long_local)))
+    r = m.rcpt("<%s@Example.COM.>" % long_local)
+    check("malformed address in a routed domain: 553 5.1.3",
+          r.kind == "reply" and (r.code, r.xcode) == ("553", "5.1.3"),
+          smtp(r))
+    m.abort()
+    # Postfix deletes by the address as first received, without a source
+    # route: the normalised mailbox is deleted as well.
+    _, r = message(m, ["<@relay.example:info@example.com>"])
+    check_eq("source route: both spellings deleted, destinations added",
+             sorted([("-", "<@relay.example:info@example.com>"),
+                     ("-", "<info@example.com>"), ("+", "<me@example.net>"),
+                     ("+", "<you@example.org>")]), sorted(r.edits))
+    _, r = message(m, ["<info@Example.COM.>"])
+    check_eq("domain case and trailing dot: both spellings deleted",
+             sorted([("-", "<info@Example.COM.>"),
+                     ("-", "<info@example.com>"), ("+", "<me@example.net>"),
+                     ("+", "<you@example.org>")]), sorted(r.edits))
+    m.quit()
+
+
+def test_replace(tmp, d, sock):
+    # A store file replaced under its path (a restore) is followed.
+    new_db = os.path.join(tmp, "new.db")
+    new_conf = os.path.join(tmp, "new.conf")
+    with open(d.conf) as f:
+        text = f.read()
+    with open(new_conf, "w") as f:
+        f.write(text.replace(os.path.join(tmp, "routes.db"), new_db))
+    ctl(new_conf, "domain", "add", "example.com")
+    ctl(new_conf, "dest", "add", "you@example.org")
+    ctl(new_conf, "dest", "verify", "you@example.org")
+    ctl(new_conf, "rule", "add", "info@example.com", "forward",
+        "you@example.org")
+    db = os.path.join(tmp, "routes.db")
+    os.rename(new_db, db)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            os.unlink(db + suffix)
+    want = sorted([("-", "<info@example.com>"), ("+", "<you@example.org>")])
+    m = session(sock)
+    t0 = time.time()
+    while True:
+        _, r = message(m, ["<info@example.com>"])
+        if sorted(r.edits) == want or time.time() - t0 > 3:
+            break
+        time.sleep(0.05)
+    check("replaced store file followed within 1 s",
+          sorted(r.edits) == want and time.time() - t0 <= 1.0,
+          "after %.2f s: %r" % (time.time() - t0, r.edits))
+    check("log: the replacement was noticed",
+          d.log_has("was replaced; reopening it"), d.log_text()[-800:])
+    m.quit()
+
+
 def test_no_store(tmp):
     # No rule table at all: defer with 451 4.3.0; recover by itself.
     sock = os.path.join(tmp, "nostore.sock")
@@ -463,7 +524,9 @@ def main():
         check_eq("socket has the configured mode 0660", "0o660", oct(mode))
         test_rules(tmp, d, sock)
         test_changes(tmp, d, sock)
+        test_spellings(tmp, d, sock)
         test_miltertest(tmp, sock)
+        test_replace(tmp, d, sock)
         rc, secs = d.stop()
         check("SIGTERM: exits 0 within 2 s",
               rc == 0 and secs is not None and secs < 2.0,

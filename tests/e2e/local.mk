@@ -17,7 +17,9 @@ e2e_tests = \
 	tests/e2e/t_size.sh \
 	tests/e2e/t_milter_down.sh \
 	tests/e2e/t_milter_kill.sh \
-	tests/e2e/t_loop.sh
+	tests/e2e/t_loop.sh \
+	tests/e2e/t_delrcpt.sh \
+	tests/e2e/t_local_refuse.sh
 TESTS += $(e2e_tests)
 EXTRA_DIST += $(e2e_tests) \
 	tests/e2e/lib.sh \
