@@ -7,20 +7,8 @@
 #include <stdlib.h>
 
 #include <libroute/addr.h>
-#include <libroute/alloc.h>
 
 #include "ctl.h"
-
-/* dest_display - the stored form of addr (domain as lower-case A-label). */
-static char *
-dest_display(const char *addr)
-{
-	char *s;
-
-	if (route_addr_normalise(addr, &s, NULL) == -1)
-		return route_xstrdup(addr);
-	return s;
-}
 
 /* cmd_dest_check - refuse what is not a mailbox before the store. */
 int
@@ -59,7 +47,7 @@ dest_change(struct ctl *ctl, const struct ctl_args *args,
 
 	if (change(ctl->store, &ctl->actor, args->pos[0], &err) == -1)
 		return ctl_fail_on(&err, args->pos[0]);
-	shown = dest_display(args->pos[0]);
+	shown = ctl_stored_form(args->pos[0], route_addr_normalise);
 	printf("%s destination %s%s\n", verb, shown, note);
 	free(shown);
 	return CTL_EXIT_OK;

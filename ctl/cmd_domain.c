@@ -5,23 +5,10 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <libroute/addr.h>
-#include <libroute/alloc.h>
 
 #include "ctl.h"
-
-/* domain_display - the stored form of name (A-label, lower case). */
-static char *
-domain_display(const char *name)
-{
-	char *norm;
-
-	if (route_domain_normalise(name, &norm, NULL) == -1)
-		return route_xstrdup(name);
-	return norm;
-}
 
 /* cmd_domain_check - refuse a malformed domain name before the store. */
 int
@@ -41,41 +28,22 @@ cmd_domain_check(const struct ctl *ctl, const struct ctl_args *args)
 int
 cmd_domain_set_check(const struct ctl *ctl, const struct ctl_args *args)
 {
-	static const char *const settings[][3] = {
-	    {"enabled", "yes", "no"},
-	    {"unknown", "reject", "pass"},
-	    {"subaddress", "on", "off"},
-	};
-	size_t i;
+	struct route_error err;
 	int rc = cmd_domain_check(ctl, args);
 
 	if (rc != 0)
 		return rc;
-	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
-		if (strcmp(args->pos[1], settings[i][0]) != 0)
-			continue;
-		if (strcmp(args->pos[2], settings[i][1]) == 0 ||
-		    strcmp(args->pos[2], settings[i][2]) == 0)
-			return 0;
-		fprintf(stderr,
-			"milter-ctl: domain setting %s takes %s or %s, not "
-			"\"%s\"\n",
-			settings[i][0], settings[i][1], settings[i][2],
-			args->pos[2]);
-		return CTL_EXIT_REFUSED;
-	}
-	fprintf(stderr,
-		"milter-ctl: unknown domain setting \"%s\" (use enabled, "
-		"unknown or subaddress)\n",
-		args->pos[1]);
-	return CTL_EXIT_REFUSED;
+	if (route_domain_setting_parse(args->pos[1], args->pos[2], NULL, NULL,
+				       &err) == -1)
+		return ctl_fail(&err);
+	return 0;
 }
 
 /* domain_done - "VERB domain NAME", NAME in its stored form. */
 static int
 domain_done(const char *verb, const char *name)
 {
-	char *shown = domain_display(name);
+	char *shown = ctl_stored_form(name, route_domain_normalise);
 
 	printf("%s domain %s\n", verb, shown);
 	free(shown);
@@ -160,7 +128,7 @@ cmd_domain_set(struct ctl *ctl, const struct ctl_args *args)
 	if (route_store_domain_set(ctl->store, &ctl->actor, args->pos[0],
 				   args->pos[1], args->pos[2], &err) == -1)
 		return ctl_fail_on(&err, args->pos[0]);
-	name = domain_display(args->pos[0]);
+	name = ctl_stored_form(args->pos[0], route_domain_normalise);
 	printf("domain %s: %s %s\n", name, args->pos[1], args->pos[2]);
 	free(name);
 	return CTL_EXIT_OK;

@@ -42,41 +42,62 @@ states_free(struct rule_states *st)
 }
 
 /*
- * rule_state - "active", "disabled" or "inactive"; for inactive *why_r
- * says what to do about it, else it is NULL.
+ * A rule's state as "rule list" shows it: "active", "disabled" or
+ * "inactive"; for inactive, why in a word a script can test (reason) and,
+ * for a forward, the destination that keeps it so (because).
  */
-static const char *
+struct rule_status {
+	const char *state;
+	const char *reason;  /* "domain disabled", "destination pending",
+				"destination leads nowhere", or NULL */
+	const char *because; /* points into the table, or NULL */
+	bool pending;	     /* because is outside our domains */
+};
+
+/* rule_state - what st says of rule r; the strings live as long as st. */
+static void
 rule_state(const struct rule_states *st, const struct route_store_rule *r,
-	   const char **why_r)
+	   struct rule_status *s)
 {
 	const char *at = strrchr(r->match, '@');
 	size_t i;
 
-	*why_r = NULL;
-	if (!r->enabled)
-		return "disabled";
+	memset(s, 0, sizeof(*s));
+	s->state = "inactive";
+	if (!r->enabled) {
+		s->state = "disabled";
+		return;
+	}
 	for (i = 0; at != NULL && i < st->ndomains; i++)
 		if (strcmp(st->domains[i].name, at + 1) == 0 &&
 		    !st->domains[i].enabled) {
-			*why_r = "domain disabled";
-			return "inactive";
+			s->reason = "domain disabled";
+			return;
 		}
-	if (route_table_rule_active(st->table, r->id) == 1)
-		return "active";
-	if (r->action == ROUTE_ACTION_FORWARD)
-		*why_r = "destination pending";
-	return "inactive";
+	if (route_table_rule_active(st->table, r->id) == 1) {
+		s->state = "active";
+		return;
+	}
+	s->because = route_table_rule_blocker(st->table, r->id, 0, &s->pending);
+	if (s->because != NULL)
+		s->reason = s->pending ? "destination pending"
+				       : "destination leads nowhere";
 }
 
 /* rule_state_text - the state as one column: "inactive (why)". */
 static char *
 rule_state_text(const struct rule_states *st, const struct route_store_rule *r)
 {
-	const char *why, *state = rule_state(st, r, &why);
+	struct rule_status s;
 
-	if (why == NULL)
-		return route_xstrdup(state);
-	return route_xasprintf("%s (%s)", state, why);
+	rule_state(st, r, &s);
+	if (s.because != NULL)
+		return route_xasprintf("%s (%s %s)", s.state, s.because,
+				       s.pending ? "not verified"
+						 : "leads nowhere");
+	if (s.reason != NULL)
+		return route_xasprintf("%s (%s)", s.state, s.reason);
+	return route_xstrdup(s.state);
 }
 
 /* rule_target - destinations joined by sep, or the quoted reject text. */
@@ -99,32 +120,6 @@ rule_target(const struct route_store_rule *r, const char *sep)
 	return s;
 }
 
-/* pending_dests - r's destinations that wait for "dest verify", or NULL. */
-static int
-pending_dests(struct ctl *ctl, const struct route_store_rule *r, char **list_r,
-	      struct route_error *err)
-{
-	struct route_store_dest *dests;
-	char *s = NULL, *next;
-	size_t n, i, k;
-
-	if (route_store_dest_list(ctl->store, &dests, &n, err) == -1)
-		return -1;
-	for (k = 0; k < r->ndests; k++)
-		for (i = 0; i < n; i++) {
-			if (dests[i].verified ||
-			    strcmp(dests[i].addr, r->dests[k]) != 0)
-				continue;
-			next = route_xasprintf("%s%s%s", s ? s : "",
-					       s ? ", " : "", r->dests[k]);
-			free(s);
-			s = next;
-		}
-	route_store_dest_list_free(&dests, n);
-	*list_r = s;
-	return 0;
-}
-
 /*
  * warn_after_change - the change was committed, but reading it back for
  * the report failed: say so, and still exit 0, as the rule is there.
@@ -139,32 +134,67 @@ warn_after_change(const struct route_error *err)
 	return CTL_EXIT_OK;
 }
 
+/* join_blockers - the destinations keeping rule id inactive that are
+ * pending (or not), joined by ", "; NULL for none.  *n_r counts them. */
+static char *
+join_blockers(const struct rule_states *st, int64_t id, bool pending,
+	      size_t *n_r)
+{
+	const char *addr;
+	char *s = NULL, *next;
+	bool p;
+	size_t k;
+
+	*n_r = 0;
+	for (k = 0;
+	     (addr = route_table_rule_blocker(st->table, id, k, &p)) != NULL;
+	     k++) {
+		if (p != pending)
+			continue;
+		next =
+		    route_xasprintf("%s%s%s", s ? s : "", s ? ", " : "", addr);
+		free(s);
+		s = next;
+		(*n_r)++;
+	}
+	return s;
+}
+
 /* print_inactive - why a rule just added does not match yet. */
 static int
 print_inactive(struct ctl *ctl, const struct route_store_rule *r)
 {
 	struct route_error err;
 	struct rule_states st;
-	const char *state, *why;
-	char *pending = NULL;
+	struct rule_status s;
+	char *pending, *nowhere;
+	size_t np, nn;
 
 	if (states_load(ctl, &st, &err) == -1)
 		return warn_after_change(&err);
-	state = rule_state(&st, r, &why);
-	states_free(&st);
-	if (strcmp(state, "inactive") != 0)
+	rule_state(&st, r, &s);
+	if (strcmp(s.state, "inactive") != 0) {
+		states_free(&st);
 		return CTL_EXIT_OK;
-	if (pending_dests(ctl, r, &pending, &err) == -1)
-		return warn_after_change(&err);
+	}
+	pending = join_blockers(&st, r->id, true, &np);
+	nowhere = join_blockers(&st, r->id, false, &nn);
+	states_free(&st);
+	if (s.because == NULL && s.reason != NULL)
+		printf("rule %lld is inactive: %s\n", (long long)r->id,
+		       s.reason);
 	if (pending != NULL)
 		printf("rule %lld is inactive until %s %s verified "
 		       "(milter-ctl dest verify)\n",
-		       (long long)r->id, pending,
-		       strchr(pending, ',') ? "are" : "is");
-	else
-		printf("rule %lld is inactive: %s\n", (long long)r->id,
-		       why ? why : "it does not match");
+		       (long long)r->id, pending, np > 1 ? "are" : "is");
+	if (nowhere != NULL)
+		printf("rule %lld is inactive: %s %s nowhere\n",
+		       (long long)r->id, nowhere, nn > 1 ? "lead" : "leads");
+	if (s.reason == NULL && pending == NULL && nowhere == NULL)
+		printf("rule %lld is inactive: it does not match\n",
+		       (long long)r->id);
 	free(pending);
+	free(nowhere);
 	return CTL_EXIT_OK;
 }
 
@@ -273,7 +303,7 @@ rule_list_json(const struct rule_states *st,
 	       const struct route_store_rule *list, size_t n)
 {
 	enum route_match kind;
-	const char *why;
+	struct rule_status s;
 	struct ctl_json j;
 	size_t i, k;
 
@@ -302,9 +332,10 @@ rule_list_json(const struct rule_states *st,
 		ctl_json_member_bool(&j, "enabled", list[i].enabled);
 		ctl_json_member_int(&j, "priority", list[i].priority);
 		ctl_json_member_string(&j, "comment", list[i].comment);
-		ctl_json_member_string(&j, "state",
-				       rule_state(st, &list[i], &why));
-		ctl_json_member_string(&j, "inactive_reason", why);
+		rule_state(st, &list[i], &s);
+		ctl_json_member_string(&j, "state", s.state);
+		ctl_json_member_string(&j, "inactive_reason", s.reason);
+		ctl_json_member_string(&j, "inactive_because", s.because);
 		ctl_json_member_int(&j, "created", list[i].created);
 		ctl_json_end_object(&j);
 	}

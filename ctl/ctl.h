@@ -123,6 +123,15 @@ void ctl_table_free(struct ctl_table **t);
 void ctl_print_clean(FILE *fp, const char *s);
 
 /*
+ * ctl_stored_form - what the user typed as the store spells it, for the
+ * one line a change prints: s through normalise (route_domain_normalise or
+ * route_addr_normalise), or a copy of s when that fails.  The caller frees
+ * the result.
+ */
+char *ctl_stored_form(const char *s, int (*normalise)(const char *, char **,
+						      struct route_error *));
+
+/*
  * A streaming JSON writer.  Strings are escaped as RFC 8259 requires and
  * bytes that are not valid UTF-8 become U+FFFD, so the output always
  * parses.  Elements of the outermost array go one per line.

@@ -13,4 +13,4 @@ ctl_milter_ctl_LDADD = libroute/libroute.la
 
 # The built binary against a scratch store: output, exit codes, JSON.
 TESTS += ctl/test_cli.sh ctl/test_cli_store.sh
-EXTRA_DIST += ctl/test_cli.sh ctl/test_cli_store.sh
+EXTRA_DIST += ctl/test_cli.sh ctl/test_cli_store.sh ctl/test_lib.sh

@@ -45,6 +45,18 @@ ctl_print_clean(FILE *fp, const char *s)
 	free(c);
 }
 
+/* ctl_stored_form - normalise s for display, falling back to s itself. */
+char *
+ctl_stored_form(const char *s,
+		int (*normalise)(const char *, char **, struct route_error *))
+{
+	char *norm;
+
+	if (normalise(s, &norm, NULL) == -1)
+		return route_xstrdup(s);
+	return norm;
+}
+
 /* display_width - columns s takes on a terminal, one per character. */
 static size_t
 display_width(const char *s)

@@ -6,43 +6,11 @@
 # Prints TAP.  Needs $top_builddir (and /usr/bin/python3 for the JSON checks).
 
 # shellcheck disable=SC2015
-set -u
-bin="${top_builddir:?}/ctl/milter-ctl"
+name=test_cli
+# shellcheck source=ctl/test_lib.sh
+. "$(dirname "$0")/test_lib.sh"
 py=/usr/bin/python3
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/test_cli.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-conf="$tmp/route-milter.conf"
-printf 'store = "sqlite:%s/routes.db";\n' "$tmp" >"$conf"
 me=$(id -un)
-
-n=0
-fail=0
-rc=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-notok() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-	fail=1
-	echo "# exit $rc"
-	sed 's/^/# out: /' "$tmp/out"
-	sed 's/^/# err: /' "$tmp/err"
-}
-
-# run ARGS... - milter-ctl with the scratch config; sets rc, out, err files.
-run() {
-	"$bin" -c "$conf" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
-
-# has FILE LINE - FILE has LINE, with runs of blanks squeezed to one space.
-has() {
-	tr -s ' ' <"$1" | grep -qxF -- "$2"
-}
 
 # is DESC RC LINE ARGS... - exit code RC and LINE on stdout ("" for none).
 is() {
@@ -253,9 +221,14 @@ if has "$tmp/out" "rule $info is inactive until you@gmail.com is verified (milte
 	ok "rule add says the rule waits for a pending destination"
 else notok "rule add says the rule waits for a pending destination"; fi
 is "rule list header" 0 "ID MATCH ACTION TARGET STATE COMMENT" rule list
-if tr -s ' ' <"$tmp/out" | grep -qF "$info info@example.com forward me@gmail.com,you@gmail.com inactive (destination pending) team"; then
-	ok "rule list: inactive while a destination is pending"
-else notok "rule list: inactive while a destination is pending"; fi
+if tr -s ' ' <"$tmp/out" | grep -qF "$info info@example.com forward me@gmail.com,you@gmail.com inactive (you@gmail.com not verified) team"; then
+	ok "rule list: inactive while a destination is pending, named"
+else notok "rule list: inactive while a destination is pending, named"; fi
+json "rule list --json names the pending destination" "
+r = [x for x in d if x['id'] == $info][0]
+assert r['state'] == 'inactive', r
+assert r['inactive_reason'] == 'destination pending', r
+assert r['inactive_because'] == 'you@gmail.com', r" rule list --json
 run dest verify you@gmail.com
 is "rule list: active once verified" 0 \
     "$info info@example.com forward me@gmail.com,you@gmail.com active team \"inbox\" \\ tab?here ü" \
@@ -319,6 +292,50 @@ for m in @loop.example a@loop.example b@loop.example; do
 done
 is "domain remove loop.example" 0 "removed domain loop.example" \
     domain remove loop.example
+
+# A forward to an address of ours that leads nowhere (no rule, and the
+# domain refuses unknown addresses) is inactive, and says which address.
+is "domain add nowhere.example" 0 "added domain nowhere.example" \
+    domain add nowhere.example
+added "rule add forward to an address of ours with no rule" \
+    "x@nowhere.example forward team@nowhere.example" \
+    x@nowhere.example forward team@nowhere.example
+nowhere=$id
+if has "$tmp/out" "rule $nowhere is inactive: team@nowhere.example leads nowhere"; then
+	ok "rule add says which address of ours leads nowhere"
+else notok "rule add says which address of ours leads nowhere"; fi
+is "rule list: inactive while an address of ours leads nowhere" 0 \
+    "$nowhere x@nowhere.example forward team@nowhere.example inactive (team@nowhere.example leads nowhere) -" \
+    rule list
+json "rule list --json names the address that leads nowhere" "
+r = [x for x in d if x['id'] == $nowhere][0]
+assert r['state'] == 'inactive', r
+assert r['inactive_reason'] == 'destination leads nowhere', r
+assert r['inactive_because'] == 'team@nowhere.example', r" rule list --json
+run dest add later@gmail.com
+[ "$rc" -eq 0 ] || notok "dest add later@gmail.com"
+added "rule add of a second forward with both kinds of blocker" \
+    "y@nowhere.example forward pal@nowhere.example later@gmail.com" \
+    y@nowhere.example forward pal@nowhere.example later@gmail.com
+if has "$tmp/out" "rule $id is inactive until later@gmail.com is verified (milter-ctl dest verify)" &&
+    has "$tmp/out" "rule $id is inactive: pal@nowhere.example leads nowhere"; then
+	ok "rule add names the pending and the dead-end destination"
+else notok "rule add names the pending and the dead-end destination"; fi
+run rule remove "$id"
+[ "$rc" -eq 0 ] || notok "rule remove y@nowhere.example"
+run dest remove later@gmail.com
+[ "$rc" -eq 0 ] || notok "dest remove later@gmail.com"
+run rule add team@nowhere.example forward me@gmail.com
+[ "$rc" -eq 0 ] || notok "rule add team@nowhere.example"
+is "rule list: active once the address of ours leads somewhere" 0 \
+    "$nowhere x@nowhere.example forward team@nowhere.example active -" \
+    rule list
+for m in x@nowhere.example team@nowhere.example; do
+	run rule remove "$m"
+	[ "$rc" -eq 0 ] || notok "rule remove $m"
+done
+is "domain remove nowhere.example" 0 "removed domain nowhere.example" \
+    domain remove nowhere.example
 is "rule disable by id" 0 "disabled rule $info" rule disable "$info"
 is "rule list shows disabled" 0 "" rule list
 tr -s ' ' <"$tmp/out" | grep -qF "$info info@example.com forward me@gmail.com,you@gmail.com disabled " &&
@@ -476,5 +493,4 @@ if [ -w /dev/full ]; then
 	    notok "output that cannot be written: exit 2"
 fi
 
-echo "1..$n"
-exit $fail
+done_testing

@@ -4,34 +4,9 @@
 # agrees with the milter on malformed recipients (553 only in a domain that
 # is routed, else not routed).  Prints TAP.  Needs $top_builddir.
 
-set -u
-bin="${top_builddir:?}/ctl/milter-ctl"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/test_cli_store.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-conf="$tmp/route-milter.conf"
-printf 'store = "sqlite:%s/routes.db";\n' "$tmp" >"$conf"
-n=0
-fail=0
-rc=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-notok() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-	fail=1
-	echo "# exit $rc"
-	sed 's/^/# out: /' "$tmp/out"
-	sed 's/^/# err: /' "$tmp/err"
-}
-
-run() {
-	"$bin" -c "$conf" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
+name=test_cli_store
+# shellcheck source=ctl/test_lib.sh
+. "$(dirname "$0")/test_lib.sh"
 
 # no_store DESC REASON ARGS... - refused (exit 1, one line naming REASON)
 # and no store file created.
@@ -55,9 +30,14 @@ no_store "domain remove of a bad name: refused, no store created" \
 no_store "domain set of a bad name: refused, no store created" \
     "bad domain" domain set "bad domain" enabled yes
 no_store "domain set of an unknown setting: refused, no store created" \
-    "colour" domain set example.com colour blue
+    'milter-ctl: unknown domain setting "colour" (use enabled, unknown or subaddress)' \
+    domain set example.com colour blue
 no_store "domain set of a bad value: refused, no store created" \
-    "maybe" domain set example.com enabled maybe
+    'milter-ctl: domain setting enabled takes yes or no, not "maybe"' \
+    domain set example.com enabled maybe
+no_store "domain set unknown of a bad value: refused, no store created" \
+    'milter-ctl: domain setting unknown takes pass or reject, not "Pass"' \
+    domain set example.com unknown Pass
 no_store "dest add of a non-address: refused, no store created" \
     "not a mailbox" dest add postmaster
 no_store "dest verify of a malformed address: refused, no store created" \
@@ -89,5 +69,4 @@ run test "$long@example.org" --json
     ok "test --json: the same decision" ||
     notok "test --json: the same decision"
 
-echo "1..$n"
-exit $fail
+done_testing

@@ -3,7 +3,8 @@
  * of definitions: order each domain's patterns, decide which rules are
  * active, find where each destination in our own domains leads, index the
  * rule ids, and refuse forwarding loops and chains deeper than max_depth,
- * so that no lookup can ever loop.  Also the by-id query on a table.
+ * so that no lookup can ever loop.  Also the by-id queries on a table:
+ * whether a rule is active, and which destinations keep it inactive.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -564,25 +565,62 @@ rt_compile(struct route_table *t, struct route_error *err)
 	return check_loops(t, err);
 }
 
-/* route_table_rule_active - 1 active, 0 inactive, -1 no such rule id. */
-int
-route_table_rule_active(const struct route_table *t, int64_t id)
+/* rule_by_id - the record of the rule with store id, or NULL. */
+static const struct rt_rule *
+rule_by_id(const struct route_table *t, int64_t id)
 {
 	uint32_t lo = 0, hi = t->by_id != NULL ? t->nby_id : t->nrules, mid;
 	const struct rt_rule *r;
 
 	if (id == 0)
-		return -1;
+		return NULL;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		r = t->by_id != NULL ? rt_rule_get(t, t->by_id[mid])
 				     : rule_at(t, mid);
 		if (r->id == id)
-			return r->active ? 1 : 0;
+			return r;
 		if (r->id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return -1;
+	return NULL;
+}
+
+/* route_table_rule_active - 1 active, 0 inactive, -1 no such rule id. */
+int
+route_table_rule_active(const struct route_table *t, int64_t id)
+{
+	const struct rt_rule *r = rule_by_id(t, id);
+
+	return r == NULL ? -1 : r->active ? 1 : 0;
+}
+
+/*
+ * route_table_rule_blocker - the n-th invalid destination of an enabled,
+ * inactive forward.  Validity is final once finish() returns (settle
+ * re-resolves every destination whose target dropped out), so reading
+ * it here agrees with what made the rule inactive.
+ */
+const char *
+route_table_rule_blocker(const struct route_table *t, int64_t id, size_t n,
+			 bool *pending_r)
+{
+	const struct rt_rule *r = rule_by_id(t, id);
+	const struct rt_dest *d;
+	uint32_t k;
+
+	if (r == NULL || r->active || !r->enabled ||
+	    r->action != ROUTE_ACTION_FORWARD)
+		return NULL;
+	for (k = 0; k < r->ndests; k++) {
+		d = &t->dests[rt_rule_dest(t, r, k)];
+		if (d->valid || n-- > 0)
+			continue;
+		if (pending_r != NULL)
+			*pending_r = !d->internal;
+		return d->addr;
+	}
+	return NULL;
 }

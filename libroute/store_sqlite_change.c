@@ -118,35 +118,26 @@ route_store_domain_add(struct route_store *s, const struct route_actor *who,
 	return store_finish(s, who, rc, old, now, err);
 }
 
-/* The settings domain_set knows, with their two spellings each. */
+/* The settings domain_set knows, in the order of enum
+ * route_domain_setting, with their two spellings each. */
 static const struct domain_key {
 	const char *key;
 	const char *column;
 	const char *yes, *no; /* yes stored as 1 ("pass" for unknown) */
 } domain_keys[] = {
-    {"enabled", "enabled", "yes", "no"},
-    {"unknown", "unknown", "pass", "reject"},
-    {"subaddress", "subaddress", "on", "off"},
+    [ROUTE_DOMAIN_ENABLED] = {"enabled", "enabled", "yes", "no"},
+    [ROUTE_DOMAIN_UNKNOWN] = {"unknown", "unknown", "pass", "reject"},
+    [ROUTE_DOMAIN_SUBADDRESS] = {"subaddress", "subaddress", "on", "off"},
 };
 
-/*
- * route_store_domain_set - change one setting of a domain.  Switching the
- * domain or its sub-addressing on can close a loop, and so can switching
- * sub-addressing off (it sends "b+tag" past b's rule, maybe to a catch-all
- * that leads back): the table is built with the change.  Switching on must
- * leave it building; the rest must not break a table that built.  Setting
- * the value a domain has already changes nothing.
- */
+/* route_domain_setting_parse - one key and value of "domain set". */
 int
-route_store_domain_set(struct route_store *s, const struct route_actor *who,
-		       const char *name, const char *key, const char *value,
-		       struct route_error *err)
+route_domain_setting_parse(const char *key, const char *value,
+			   enum route_domain_setting *setting_r, bool *on_r,
+			   struct route_error *err)
 {
 	const struct domain_key *k = NULL;
-	char *dom, *old = NULL, *now = NULL, *sql;
-	bool yes, strict;
 	size_t i;
-	int rc;
 
 	for (i = 0; i < sizeof(domain_keys) / sizeof(domain_keys[0]); i++)
 		if (strcmp(key, domain_keys[i].key) == 0)
@@ -162,15 +153,43 @@ route_store_domain_set(struct route_store *s, const struct route_actor *who,
 		    err, ROUTE_EINVAL,
 		    "domain setting %s takes %s or %s, not \"%s\"", key, k->yes,
 		    k->no, value);
-	yes = strcmp(value, k->yes) == 0;
-	strict = yes && strcmp(k->key, "unknown") != 0;
+	if (setting_r != NULL)
+		*setting_r = (enum route_domain_setting)(k - domain_keys);
+	if (on_r != NULL)
+		*on_r = strcmp(value, k->yes) == 0;
+	return 0;
+}
+
+/*
+ * route_store_domain_set - change one setting of a domain.  Switching the
+ * domain or its sub-addressing on can close a loop, and so can switching
+ * sub-addressing off (it sends "b+tag" past b's rule, maybe to a catch-all
+ * that leads back): the table is built with the change.  Switching on must
+ * leave it building; the rest must not break a table that built.  Setting
+ * the value a domain has already changes nothing.
+ */
+int
+route_store_domain_set(struct route_store *s, const struct route_actor *who,
+		       const char *name, const char *key, const char *value,
+		       struct route_error *err)
+{
+	enum route_domain_setting setting;
+	const struct domain_key *k;
+	char *dom, *old = NULL, *now = NULL, *sql;
+	bool yes, strict;
+	int rc;
+
+	if (route_domain_setting_parse(key, value, &setting, &yes, err) == -1)
+		return -1;
+	k = &domain_keys[setting];
+	strict = yes && setting != ROUTE_DOMAIN_UNKNOWN;
 	rc = known_domain(s, name, &dom, &old, err);
 	if (rc == 0) {
 		/* column comes from domain_keys, never from the caller */
 		sql = route_xasprintf("UPDATE domains SET %s = ?1"
 				      " WHERE name = ?2 AND %s != ?1",
 				      k->column, k->column);
-		if (strcmp(k->key, "unknown") == 0)
+		if (setting == ROUTE_DOMAIN_UNKNOWN)
 			rc = store_run_checked(s, strict, err, sql, "tt", value,
 					       dom);
 		else

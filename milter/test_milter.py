@@ -461,6 +461,31 @@ def test_no_store(tmp):
     d.stop()
 
 
+def test_case_sensitive(tmp):
+    # routing.case_sensitive: "bob" and "Bob" are two mailboxes, so a
+    # forward adding bob@ must neither drop nor merge a Bob@ recipient.
+    sock = os.path.join(tmp, "cs.sock")
+    d = Daemon(tmp, "cs", conf(tmp, os.path.join(tmp, "cs.db"), sock,
+                               "routing = { case_sensitive = true; };\n"))
+    ctl(d.conf, "domain", "add", "example.com")
+    ctl(d.conf, "dest", "add", "bob@example.net")
+    ctl(d.conf, "dest", "verify", "bob@example.net")
+    ctl(d.conf, "rule", "add", "info@example.com", "forward",
+        "bob@example.net")
+    if not check("case-sensitive route-milter starts", d.start(sock),
+                 d.log_text() if os.path.exists(d.log) else ""):
+        return
+    m = session(sock)
+    replies, r = message(m, ["<info@example.com>", "<Bob@example.net>"])
+    check_eq("case-sensitive: both recipients accepted at RCPT",
+             ["continue", "continue"], [smtp(x) for x in replies])
+    check_eq("case-sensitive: bob@ added, Bob@ kept as it was",
+             sorted([("-", "<info@example.com>"),
+                     ("+", "<bob@example.net>")]), sorted(r.edits))
+    m.quit()
+    d.stop()
+
+
 def check_clean_exit(d):
     """Stop D if it runs; it must have exited 0 with no sanitizer report.
     LeakSanitizer only reports when the process exits normally and is not
@@ -533,6 +558,7 @@ def main():
               "exit %r after %r s" % (rc, secs))
         d = None
         test_no_store(tmp)
+        test_case_sensitive(tmp)
     except Exception as e:  # report, never hang the suite
         check("no exception in the test itself", False, repr(e))
         if d is not None:

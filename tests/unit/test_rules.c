@@ -133,6 +133,7 @@ test_lookups(void)
 	struct route_table *t = fixture();
 	struct route_decision d;
 	struct route_error err;
+	bool pending;
 	size_t i;
 
 	CHECK(t != NULL);
@@ -174,6 +175,22 @@ test_lookups(void)
 	CHECK_INT(route_table_rule_active(t, 5), 1);  /* reject catch-all */
 	CHECK_INT(route_table_rule_active(t, 999), -1);
 	CHECK_INT(route_table_rule_active(t, 0), -1);
+
+	/* What keeps a rule inactive; nothing for one that is not. */
+	pending = false;
+	CHECK_STR(route_table_rule_blocker(t, 7, 0, &pending),
+		  "pending@gmail.com");
+	CHECK(pending);
+	CHECK_STR(route_table_rule_blocker(t, 13, 0, &pending),
+		  "blocked@example.com");
+	CHECK(!pending);
+	CHECK_STR(route_table_rule_blocker(t, 13, 1, NULL), NULL);
+	CHECK_STR(route_table_rule_blocker(t, 20, 0, NULL), "x@off.example");
+	CHECK_STR(route_table_rule_blocker(t, 1, 0, NULL), NULL); /* active */
+	CHECK_STR(route_table_rule_blocker(t, 6, 0, NULL), NULL); /* disabled */
+	CHECK_STR(route_table_rule_blocker(t, 5, 0, NULL), NULL); /* reject */
+	CHECK_STR(route_table_rule_blocker(t, 999, 0, NULL), NULL);
+	CHECK_STR(route_table_rule_blocker(t, 0, 0, NULL), NULL);
 	route_table_unref(&t);
 	CHECK(t == NULL);
 }
@@ -230,7 +247,9 @@ test_opts(void)
 /*
  * A forward to one of our own addresses is active only when that address
  * leads somewhere (rules.h): a small set (domains as set_table takes
- * them), what a recipient gets, and whether rule id is active.
+ * them), what a recipient gets, whether rule id is active, and the first
+ * two destinations route_table_rule_blocker names for it, each pending
+ * (outside our domains) or not (our own address that leads nowhere).
  */
 struct active_test {
 	const char *name;
@@ -240,6 +259,8 @@ struct active_test {
 	const char *want;
 	int64_t id;
 	int active;
+	const char *blockers[2];
+	bool pending[2];
 };
 
 static const struct active_test active_tests[] = {
@@ -251,7 +272,9 @@ static const struct active_test active_tests[] = {
      "info@x.test",
      "unknown default",
      2,
-     0},
+     0,
+     {"team@x.test"},
+     {false}},
     {"that address itself is unknown",
      {"x.test"},
      {FWD_RULE(1, "team@x.test", "pending@gmail.com"),
@@ -259,14 +282,18 @@ static const struct active_test active_tests[] = {
      "team@x.test",
      "unknown default",
      1,
-     0},
+     0,
+     {"pending@gmail.com"},
+     {true}},
     {"to our address with no rule, in a refusing domain",
      {"x.test"},
      {FWD_RULE(1, "sales@x.test", "nobody@x.test")},
      "sales@x.test",
      "unknown default",
      1,
-     0},
+     0,
+     {"nobody@x.test"},
+     {false}},
     {"to our address with a reject rule",
      {"x.test"},
      {FWD_RULE(1, "a@x.test", "b@x.test"),
@@ -274,7 +301,9 @@ static const struct active_test active_tests[] = {
      "a@x.test",
      "unknown default",
      1,
-     0},
+     0,
+     {"b@x.test"},
+     {false}},
     {"to our address caught by a reject catch-all",
      {"x.test"},
      {FWD_RULE(1, "a@x.test", "b@x.test"),
@@ -282,7 +311,9 @@ static const struct active_test active_tests[] = {
      "a@x.test",
      "reject catch-all",
      1,
-     0},
+     0,
+     {"b@x.test"},
+     {false}},
     {"to a disabled domain",
      {"x.test", "!y.test"},
      {FWD_RULE(1, "a@x.test", "b@y.test"),
@@ -290,7 +321,9 @@ static const struct active_test active_tests[] = {
      "a@x.test",
      "unknown default",
      1,
-     0},
+     0,
+     {"b@y.test"},
+     {false}},
     {"to our address whose rule is disabled",
      {"x.test"},
      {FWD_RULE(1, "a@x.test", "b@x.test"),
@@ -298,7 +331,9 @@ static const struct active_test active_tests[] = {
      "a@x.test",
      "unknown default",
      1,
-     0},
+     0,
+     {"b@x.test"},
+     {false}},
     {"down a chain to an unverified mailbox",
      {"x.test"},
      {FWD_RULE(1, "a@x.test", "b@x.test"), FWD_RULE(2, "b@x.test", "c@x.test"),
@@ -307,7 +342,9 @@ static const struct active_test active_tests[] = {
      "a@x.test",
      "unknown default",
      1,
-     0},
+     0,
+     {"b@x.test"},
+     {false}},
     {"to a passing domain's address with a reject rule",
      {"x.test", "=p.test"},
      {FWD_RULE(1, "a@x.test", "b@p.test"),
@@ -315,7 +352,9 @@ static const struct active_test active_tests[] = {
      "a@x.test",
      "unknown default",
      1,
-     0},
+     0,
+     {"b@p.test"},
+     {false}},
     {"to a pattern that is inactive",
      {"x.test"},
      {FWD_RULE(1, "a@x.test", "list-1@x.test"),
@@ -323,7 +362,29 @@ static const struct active_test active_tests[] = {
      "a@x.test",
      "unknown default",
      1,
-     0},
+     0,
+     {"list-1@x.test"},
+     {false}},
+    {"several destinations, named in the rule's order",
+     {"x.test"},
+     {FWD_RULE(1, "a@x.test", "me@gmail.com", "pending@gmail.com",
+	       "Nobody@X.TEST")},
+     "a@x.test",
+     "unknown default",
+     1,
+     0,
+     {"pending@gmail.com", "Nobody@x.test"},
+     {true, false}},
+    {"several destinations, named in the rule's order",
+     {"x.test"},
+     {FWD_RULE(1, "a@x.test", "me@gmail.com", "pending@gmail.com",
+	       "Nobody@X.TEST")},
+     "a@x.test",
+     "unknown default",
+     1,
+     0,
+     {"pending@gmail.com", "Nobody@x.test"},
+     {true, false}},
     /* Active: the address leads to an active rule or a mailbox. */
     {"to our address with an active forward",
      {"x.test"},
@@ -332,21 +393,27 @@ static const struct active_test active_tests[] = {
      "a@x.test",
      "forward exact me@gmail.com",
      1,
-     1},
+     1,
+     {NULL},
+     {false}},
     {"to our address with a drop rule",
      {"x.test"},
      {FWD_RULE(1, "a@x.test", "b@x.test"), DROP_RULE(2, "b@x.test")},
      "a@x.test",
      "drop exact",
      1,
-     1},
+     1,
+     {NULL},
+     {false}},
     {"to a passing domain's address with no rule",
      {"x.test", "=p.test"},
      {FWD_RULE(1, "a@x.test", "box@p.test")},
      "a@x.test",
      "forward exact box@p.test",
      1,
-     1},
+     1,
+     {NULL},
+     {false}},
     {"past an inactive forward to an active catch-all",
      {"x.test"},
      {FWD_RULE(1, "a@x.test", "b@x.test"),
@@ -355,7 +422,9 @@ static const struct active_test active_tests[] = {
      "a@x.test",
      "forward exact me@gmail.com",
      1,
-     1},
+     1,
+     {NULL},
+     {false}},
     {"through a sub-address and a pattern",
      {"x.test"},
      {FWD_RULE(1, "a@x.test", "b+tag@x.test"),
@@ -364,14 +433,18 @@ static const struct active_test active_tests[] = {
      "a@x.test",
      "forward exact me@gmail.com",
      1,
-     1},
+     1,
+     {NULL},
+     {false}},
     {"to our address that was verified itself",
      {"x.test"},
      {FWD_RULE(1, "a@x.test", "ver@x.test")},
      "a@x.test",
      "forward exact ver@x.test",
      1,
-     1},
+     1,
+     {NULL},
+     {false}},
     {"to a verified address of ours whose forward is inactive",
      {"x.test"},
      {FWD_RULE(1, "a@x.test", "ver@x.test"),
@@ -379,7 +452,9 @@ static const struct active_test active_tests[] = {
      "a@x.test",
      "forward exact ver@x.test",
      1,
-     1},
+     1,
+     {NULL},
+     {false}},
 };
 
 static void
@@ -389,7 +464,8 @@ test_active(void)
 	struct route_table *t;
 	struct route_error err;
 	char buf[512];
-	size_t i;
+	bool pending;
+	size_t i, k;
 
 	for (i = 0; i < sizeof(active_tests) / sizeof(active_tests[0]); i++) {
 		c = &active_tests[i];
@@ -402,6 +478,14 @@ test_active(void)
 		}
 		CHECK_STR(one_lookup(t, c->rcpt, buf, sizeof(buf)), c->want);
 		CHECK_INT(route_table_rule_active(t, c->id), c->active);
+		for (k = 0; k < 2; k++) {
+			pending = !c->pending[k];
+			CHECK_STR(
+			    route_table_rule_blocker(t, c->id, k, &pending),
+			    c->blockers[k]);
+			if (c->blockers[k] != NULL)
+				CHECK_INT(pending, c->pending[k]);
+		}
 		route_table_unref(&t);
 	}
 }

@@ -300,4 +300,21 @@ int route_action_parse(const char *s, enum route_action *a_r);
  */
 int route_table_rule_active(const struct route_table *t, int64_t id);
 
+/*
+ * route_table_rule_blocker - why an enabled forward with store id is
+ * inactive in t: the n-th (from 0) of its destinations that is not valid,
+ * in the order the rule names them, as the table spells it (domain in
+ * lower-case A-labels).  *pending_r (may be NULL) is set true when that
+ * destination is outside t's domains, so only "dest verify" makes it
+ * valid, and false when it is one of our own addresses that leads nowhere
+ * (no active rule takes it anywhere and its domain refuses unknown
+ * addresses or is disabled, or a reject rule or an inactive forward
+ * catches it).  Returns NULL when there is no n-th such destination, and
+ * always for a rule that is active, disabled or not a forward, or an id
+ * t does not have.  The string points into t and lives as long as the
+ * caller's reference.
+ */
+const char *route_table_rule_blocker(const struct route_table *t, int64_t id,
+				     size_t n, bool *pending_r);
+
 #endif

@@ -146,6 +146,27 @@ int route_store_domain_add(struct route_store *s, const struct route_actor *who,
 int route_store_domain_set(struct route_store *s, const struct route_actor *who,
 			   const char *name, const char *key, const char *value,
 			   struct route_error *err);
+
+/* The settings route_store_domain_set changes, by key. */
+enum route_domain_setting {
+	ROUTE_DOMAIN_ENABLED = 0, /* "enabled": yes or no */
+	ROUTE_DOMAIN_UNKNOWN,	  /* "unknown": pass or reject */
+	ROUTE_DOMAIN_SUBADDRESS,  /* "subaddress": on or off */
+};
+
+/*
+ * route_domain_setting_parse - check one key and value of a domain_set the
+ * way route_store_domain_set does, without a store, so that a caller can
+ * refuse a bad one before it opens anything.  Keys and values are matched
+ * exactly (lower case).  Returns 0 with the setting in *setting_r and in
+ * *on_r whether value is the "on" spelling (yes, pass, on); either may be
+ * NULL.  Returns -1 with ROUTE_EINVAL and 'unknown domain setting "KEY"
+ * (use enabled, unknown or subaddress)' or 'domain setting KEY takes A or
+ * B, not "VALUE"'.
+ */
+int route_domain_setting_parse(const char *key, const char *value,
+			       enum route_domain_setting *setting_r, bool *on_r,
+			       struct route_error *err);
 int route_store_domain_remove(struct route_store *s,
 			      const struct route_actor *who, const char *name,
 			      struct route_error *err);
