@@ -162,11 +162,13 @@ route_domain_setting_parse(const char *key, const char *value,
 
 /*
  * route_store_domain_set - change one setting of a domain.  Switching the
- * domain or its sub-addressing on can close a loop, and so can switching
- * sub-addressing off (it sends "b+tag" past b's rule, maybe to a catch-all
- * that leads back): the table is built with the change.  Switching on must
- * leave it building; the rest must not break a table that built.  Setting
- * the value a domain has already changes nothing.
+ * domain or its sub-addressing on can close a loop, and so can letting
+ * unknown addresses pass (a forward to one of them becomes active) or
+ * switching sub-addressing off (it sends "b+tag" past b's rule, maybe to a
+ * catch-all that leads back): the table is built with the change.  The "on"
+ * values (yes, pass, on) must leave it building; the rest must not break a
+ * table that built.  Setting the value a domain has already changes
+ * nothing.
  */
 int
 route_store_domain_set(struct route_store *s, const struct route_actor *who,
@@ -182,7 +184,7 @@ route_store_domain_set(struct route_store *s, const struct route_actor *who,
 	if (route_domain_setting_parse(key, value, &setting, &yes, err) == -1)
 		return -1;
 	k = &domain_keys[setting];
-	strict = yes && setting != ROUTE_DOMAIN_UNKNOWN;
+	strict = yes;
 	rc = known_domain(s, name, &dom, &old, err);
 	if (rc == 0) {
 		/* column comes from domain_keys, never from the caller */

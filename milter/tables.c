@@ -172,7 +172,9 @@ poll_once(void)
 	poll_failed_gen = gen;
 	if (route_store_load(poll_store, &t, &gen, &err) == -1) {
 		poll_report(&err);
-		poll_have_failed = true;
+		/* A set that does not build fails the same way until the store
+		 * changes; an I/O or lock failure may pass: retry those. */
+		poll_have_failed = err.code != ROUTE_ESYS;
 		goto out;
 	}
 	poll_have_failed = false;

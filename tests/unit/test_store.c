@@ -439,7 +439,10 @@ test_tighter_opts(void)
 	/* still too deep afterwards (b, c, d), but not refused: and done */
 	CHECK_INT(run(s, "rule disable a@example.com", &err), 0);
 	CHECK_INT(rule_enabled(s, "a@example.com"), 0);
-	CHECK_INT(run(s, "domain set example.com unknown pass", &err), 0);
+	/* letting unknown addresses pass can switch forwards on: strict */
+	CHECK_INT(run(s, "domain set example.com unknown pass", &err), -1);
+	CHECK_INT(err.code, ROUTE_ECYCLE);
+	CHECK_INT(run(s, "domain set example.com subaddress off", &err), 0);
 	CHECK_INT(generation(s), gen + 2);
 	CHECK_INT(route_store_load(s, &tab, NULL, &err), -1);
 	CHECK_INT(run(s, "rule remove b@example.com", &err), 0);

@@ -127,8 +127,8 @@ int route_store_load(struct route_store *s, struct route_table **table_r,
  * Whatever can change where mail goes is also checked by building the
  * table with the change (ROUTE_ECYCLE for a loop or a chain deeper than
  * max_depth): adding a domain or a rule, verifying a destination,
- * enabling a rule, turning a domain or its sub-addressing on must leave a
- * table that builds.  Removing or disabling a rule and the other domain
+ * enabling a rule, turning a domain or its sub-addressing on, letting a
+ * domain's unknown addresses pass must leave a table that builds.  Removing or disabling a rule and the other domain
  * settings can close a loop too (the addresses a rule caught fall through
  * to a catch-all that leads back); they are refused when the table built
  * before the change and would not after it, and let through when it did
