@@ -20,8 +20,10 @@
 
 /*
  * reply_text - text safe for smfi_setreply: libmilter drops a text with a
- * lone '%' and refuses CR or LF, and SMTP replies are ASCII, so '%' is
- * doubled and any byte outside printable ASCII becomes '?'.
+ * lone '%' and refuses CR or LF, and an SMTP reply is TAB and printable
+ * ASCII (RFC 5321 textstring), so '%' is doubled and any other byte
+ * becomes '?'.  Rule texts are checked to that set when added, so they go
+ * out as milter-ctl shows them; this guards texts built from input.
  */
 static void
 reply_text(const char *in, char *out, size_t size)
@@ -35,7 +37,9 @@ reply_text(const char *in, char *out, size_t size)
 			out[n++] = '%';
 			out[n++] = '%';
 		} else {
-			out[n++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+			out[n++] = (ch >= 0x20 && ch < 0x7f) || ch == '\t'
+				       ? (char)ch
+				       : '?';
 		}
 	}
 	out[n] = '\0';

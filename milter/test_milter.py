@@ -206,7 +206,7 @@ def test_rules(tmp, d, sock):
     # RCPT time: each recipient gets its own answer.
     m.mail("<sender@example.org>")
     check_eq("reject rule: 550 5.7.1 with the rule's text",
-             "550 5.7.1 Go away: 100% sure", smtp(m.rcpt("<bad@example.com>")))
+             "550 5.7.1 Go away:\t100% sure", smtp(m.rcpt("<bad@example.com>")))
     check_eq("reject rule without text: 550 5.7.1 default text",
              "550 5.7.1 Recipient address rejected",
              smtp(m.rcpt("<bad2@example.com>")))
@@ -536,7 +536,7 @@ def main():
         ctl(d.conf, "rule", "add", "spam@example.com", "drop")
         ctl(d.conf, "rule", "add", "spam2@example.com", "drop")
         ctl(d.conf, "rule", "add", "bad@example.com", "reject",
-            "Go away: 100% sure")
+            "Go away:\t100% sure")
         ctl(d.conf, "rule", "add", "bad2@example.com", "reject")
         # A stale socket, as a crash leaves it: must be replaced.
         stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
