@@ -2,7 +2,8 @@
  * cmd_test.c - "milter-ctl test" and "milter-ctl audit": the read-only
  * commands.  test builds the rule table from the store and asks it with
  * route_table_lookup, the call the milter makes, and shows the reply with
- * route_decision_reply, the words the milter sends; it never decides
+ * route_decision_reply and route_rcpt_reply_text, the words the milter
+ * sends; it never decides
  * anything itself, so it cannot disagree with the daemons.
  */
 #include <stdio.h>
@@ -78,11 +79,25 @@ malformed_not_routed(const char *rcpt, const struct route_error *perr,
 	free(domain);
 }
 
+/* reply_line - the whole reply a refused sender sees, or NULL. */
+static char *
+reply_line(const struct ctl_args *args, const struct route_decision *d)
+{
+	const char *code, *xcode, *text;
+	char *full, *line;
+
+	if (!route_decision_reply(d, &code, &xcode, &text))
+		return NULL;
+	full = route_rcpt_reply_text(args->pos[0], text);
+	line = route_xasprintf("%s %s %s", code, xcode, full);
+	free(full);
+	return line;
+}
+
 /* test_print_json - the decision as one JSON object. */
 static void
 test_print_json(const struct ctl_args *args, const struct route_decision *d)
 {
-	const char *code, *xcode, *text;
 	struct ctl_json j;
 	char *reply;
 	size_t i;
@@ -104,13 +119,9 @@ test_print_json(const struct ctl_args *args, const struct route_decision *d)
 	for (i = 0; i < d->ndests; i++)
 		ctl_json_string(&j, d->dests[i]);
 	ctl_json_end_array(&j);
-	ctl_json_key(&j, "reply");
-	if (route_decision_reply(d, &code, &xcode, &text)) {
-		reply = route_xasprintf("%s %s %s", code, xcode, text);
-		ctl_json_string(&j, reply);
-		free(reply);
-	} else
-		ctl_json_null(&j);
+	reply = reply_line(args, d);
+	ctl_json_member_string(&j, "reply", reply);
+	free(reply);
 	ctl_json_member_string(&j, "why", d->why);
 	ctl_json_end_object(&j);
 	ctl_json_finish(&j);
@@ -120,7 +131,7 @@ test_print_json(const struct ctl_args *args, const struct route_decision *d)
 static void
 test_print_text(const struct ctl_args *args, const struct route_decision *d)
 {
-	const char *code, *xcode, *text;
+	char *reply;
 	size_t i;
 
 	printf("recipient: %s\n", args->pos[0]);
@@ -139,8 +150,9 @@ test_print_text(const struct ctl_args *args, const struct route_decision *d)
 			printf("%s %s", i ? "," : "", d->dests[i]);
 		puts(d->ndests == 0 ? " none" : "");
 	}
-	if (route_decision_reply(d, &code, &xcode, &text))
-		printf("reply: %s %s %s\n", code, xcode, text);
+	if ((reply = reply_line(args, d)) != NULL)
+		printf("reply: %s\n", reply);
+	free(reply);
 	printf("why: %s\n", d->why);
 }
 

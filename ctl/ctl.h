@@ -32,6 +32,8 @@ enum ctl_exit {
 #define CTL_OPT_PRIORITY (1u << 5)	/* --priority N */
 #define CTL_OPT_FROM (1u << 6)		/* --from SENDER */
 #define CTL_OPT_LIMIT (1u << 7)		/* --limit N */
+#define CTL_OPT_NOW (1u << 8)		/* --now EPOCH */
+#define CTL_OPT_FOR (1u << 9)		/* --for DOMAIN */
 
 /* The arguments of one command after option parsing. */
 struct ctl_args {
@@ -45,6 +47,9 @@ struct ctl_args {
 	int priority;
 	const char *from;
 	size_t limit; /* 0: all */
+	bool has_now;
+	int64_t now;		/* --now: seconds since the epoch */
+	const char *for_domain; /* --for: the routed domain forwarded for */
 };
 
 /* What every command runs with; set up by main.c. */
@@ -99,6 +104,9 @@ int cmd_rule_disable(struct ctl *ctl, const struct ctl_args *args);
 int cmd_test_check(const struct ctl *ctl, const struct ctl_args *args);
 int cmd_test(struct ctl *ctl, const struct ctl_args *args);
 int cmd_audit(struct ctl *ctl, const struct ctl_args *args);
+int cmd_srs_check(const struct ctl *ctl, const struct ctl_args *args);
+int cmd_srs_forward(struct ctl *ctl, const struct ctl_args *args);
+int cmd_srs_reverse(struct ctl *ctl, const struct ctl_args *args);
 
 /*
  * A text table: rows of ncols cells, printed with a header and columns

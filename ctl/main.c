@@ -47,6 +47,10 @@ static const struct ctl_cmd commands[] = {
      1, 1, cmd_test_check, cmd_test},
     {"audit", NULL, "[--limit N] [--json]", CTL_OPT_LIMIT | CTL_OPT_JSON, 0, 0,
      NULL, cmd_audit},
+    {"srs", "forward", "SENDER... [--for DOMAIN] [--now EPOCH]",
+     CTL_OPT_FOR | CTL_OPT_NOW, 1, SIZE_MAX, cmd_srs_check, cmd_srs_forward},
+    {"srs", "reverse", "ADDRESS... [--now EPOCH]", CTL_OPT_NOW, 1, SIZE_MAX,
+     cmd_srs_check, cmd_srs_reverse},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -64,6 +68,8 @@ static const struct {
     {"priority", CTL_OPT_PRIORITY, true},
     {"from", CTL_OPT_FROM, true},
     {"limit", CTL_OPT_LIMIT, true},
+    {"now", CTL_OPT_NOW, true},
+    {"for", CTL_OPT_FOR, true},
 };
 
 /* print_synopsis - one usage line for cmd. */
@@ -222,6 +228,18 @@ set_option(const struct ctl *ctl, unsigned bit, const char *name,
 					       "not '%s'",
 					       name, value);
 		args->limit = (size_t)n;
+		break;
+	case CTL_OPT_NOW:
+		if (parse_number(value, 0, INT64_MAX / 2, &n) == -1)
+			return ctl_usage_error(ctl,
+					       "--%s needs seconds since the "
+					       "epoch, not '%s'",
+					       name, value);
+		args->has_now = true;
+		args->now = (int64_t)n;
+		break;
+	case CTL_OPT_FOR:
+		args->for_domain = value;
 		break;
 	}
 	return 0;

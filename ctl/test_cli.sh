@@ -369,13 +369,13 @@ test_is "test: sub-address forward" "recipient: info+news@example.com|action: fo
     info+news@example.com
 test_is "test: angle brackets and case" "action: forward|matched: exact, rule $info (info@example.com)" \
     "<INFO@Example.COM>"
-test_is "test: pattern reject with its text" "action: reject|matched: pattern, rule $sales (sales-*@example.com)|reply: 550 5.7.1 Go away" \
+test_is "test: pattern reject with its text" "action: reject|matched: pattern, rule $sales (sales-*@example.com)|reply: 550 5.7.1 <sales-eu@example.com>: Recipient address rejected: Go away" \
     sales-eu@example.com
-test_is "test: reject with the default text" "action: reject|reply: 550 5.7.1 Recipient address rejected" \
+test_is "test: reject with the default text" "action: reject|reply: 550 5.7.1 <noreply@example.com>: Recipient address rejected: Access denied" \
     noreply@example.com
 test_is "test: catch-all drop" "action: drop|matched: catch-all, rule $catchall (@example.com)" \
     random@example.com
-test_is "test: unknown address refused" "action: unknown|matched: default|reply: 550 5.1.1 Recipient address unknown" \
+test_is "test: unknown address refused" "action: unknown|matched: default|reply: 550 5.1.1 <x@strict.example>: Recipient address rejected: User unknown" \
     x@strict.example
 test_is "test: unknown address passed" "action: pass|matched: default" \
     x@other.example
@@ -395,7 +395,7 @@ assert d['rule_id'] == $info and d['rule'] == 'info@example.com'
 assert d['destinations'] == ['me@gmail.com', 'you@gmail.com']
 assert d['reply'] is None and d['why']" test info+news@example.com --json
 json "test --json: reject" "
-assert d['action'] == 'reject' and d['reply'] == '550 5.7.1 Go away'
+assert d['action'] == 'reject' and d['reply'] == '550 5.7.1 <sales-x@example.com>: Recipient address rejected: Go away'
 assert d['destinations'] == []" test --json sales-x@example.com
 json "test --json: not routed" "
 assert d['action'] == 'not-routed' and d['rule_id'] is None

@@ -21,6 +21,8 @@
 #include <libroute/alloc.h>
 #include <libroute/config.h>
 
+#include "config_int.h"
+
 #define MAX_MESSAGE_SIZE (2ull * 1024 * 1024 * 1024)
 #define MAX_DELIMITERS 8
 /* The characters RFC 5322 allows unquoted in a local part, less letters,
@@ -30,33 +32,10 @@
 #define HOST_CHARS                                                             \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_"
 
-/*
- * The public struct is the first member, so a struct route_config pointer
- * handed out by route_config_load is also a pointer to its snapshot.
- */
-struct config_snapshot {
-	struct route_config pub;
-	atomic_uint refs;
-	char *delimiters; /* owned; pub.table.delimiters points here */
-};
-
-typedef int key_parse_fn(config_setting_t *, const char *,
-			 struct config_snapshot *, struct route_error *);
-
-struct key_def {
-	const char *group; /* enclosing group, NULL at top level */
-	const char *name;
-	key_parse_fn *parse;
-};
-
-static int key_error(struct route_error *, const config_setting_t *,
-		     const char *, const char *, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* key_error - "FILE:LINE: KEY: reason" for the setting s; always -1. */
-static int
-key_error(struct route_error *err, const config_setting_t *s, const char *key,
-	  const char *fmt, ...)
+/* config_key_error - "FILE:LINE: KEY: reason" for the setting s; always -1. */
+int
+config_key_error(struct route_error *err, const config_setting_t *s,
+		 const char *key, const char *fmt, ...)
 {
 	char reason[ROUTE_ERROR_MAX];
 	const char *file;
@@ -72,46 +51,47 @@ key_error(struct route_error *err, const config_setting_t *s, const char *key,
 }
 
 /*
- * get_string - the string value of s, or an error naming key.  This and
- * get_int_range return a literal -1 so that the compiler, which cannot see
- * into the varargs key_error, knows *v_r is set whenever they return 0.
+ * config_get_string - the string value of s, or an error naming key.  This and
+ * config_get_int_range return a literal -1 so that the compiler, which cannot
+ * see into the varargs key_error, knows *v_r is set whenever they return 0.
  */
-static int
-get_string(config_setting_t *s, const char *key, const char **v_r,
-	   struct route_error *err)
+int
+config_get_string(config_setting_t *s, const char *key, const char **v_r,
+		  struct route_error *err)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		key_error(err, s, key, "expected a string");
+		config_key_error(err, s, key, "expected a string");
 		return -1;
 	}
 	*v_r = config_setting_get_string(s);
 	return 0;
 }
 
-/* get_int_range - an integer value of s within lo..hi. */
-static int
-get_int_range(config_setting_t *s, const char *key, long long lo, long long hi,
-	      long long *v_r, struct route_error *err)
+/* config_get_int_range - an integer value of s within lo..hi. */
+int
+config_get_int_range(config_setting_t *s, const char *key, long long lo,
+		     long long hi, long long *v_r, struct route_error *err)
 {
 	long long v;
 
 	if (config_setting_type(s) != CONFIG_TYPE_INT &&
 	    config_setting_type(s) != CONFIG_TYPE_INT64) {
-		key_error(err, s, key, "expected an integer");
+		config_key_error(err, s, key, "expected an integer");
 		return -1;
 	}
 	v = config_setting_get_int64(s);
 	if (v < lo || v > hi) {
-		key_error(err, s, key, "must be between %lld and %lld", lo, hi);
+		config_key_error(err, s, key, "must be between %lld and %lld",
+				 lo, hi);
 		return -1;
 	}
 	*v_r = v;
 	return 0;
 }
 
-/* replace - store a fresh copy of v in *field. */
-static void
-replace(char **field, const char *v)
+/* config_replace - store a fresh copy of v in *field. */
+void
+config_replace(char **field, const char *v)
 {
 	free(*field);
 	*field = route_xstrdup(v);
@@ -124,11 +104,11 @@ parse_store(config_setting_t *s, const char *key, struct config_snapshot *snap,
 {
 	const char *v, *path;
 
-	if (get_string(s, key, &v, err) == -1)
+	if (config_get_string(s, key, &v, err) == -1)
 		return -1;
 	if (strncmp(v, "postgresql:", 11) == 0 ||
 	    strncmp(v, "postgres:", 9) == 0)
-		return key_error(
+		return config_key_error(
 		    err, s, key,
 		    "postgresql stores are not supported by this build");
 	if (strncmp(v, "sqlite:", 7) == 0)
@@ -136,12 +116,12 @@ parse_store(config_setting_t *s, const char *key, struct config_snapshot *snap,
 	else if (v[0] == '/')
 		path = v;
 	else
-		return key_error(
+		return config_key_error(
 		    err, s, key,
 		    "expected \"sqlite:/absolute/path\" or an absolute path");
 	if (path[0] != '/')
-		return key_error(err, s, key,
-				 "the store path must be absolute");
+		return config_key_error(err, s, key,
+					"the store path must be absolute");
 	free(snap->pub.store);
 	snap->pub.store = route_xasprintf("sqlite:%s", path);
 	return 0;
@@ -154,7 +134,7 @@ parse_poll(config_setting_t *s, const char *key, struct config_snapshot *snap,
 {
 	long long v;
 
-	if (get_int_range(s, key, 50, 60000, &v, err) == -1)
+	if (config_get_int_range(s, key, 50, 60000, &v, err) == -1)
 		return -1;
 	snap->pub.poll_ms = (unsigned)v;
 	return 0;
@@ -218,41 +198,50 @@ route_socket_parse(const char *spec, char **spec_r, struct route_error *err)
 	return 0;
 }
 
-/* parse_socket - the milter.socket key, through route_socket_parse. */
-static int
-parse_socket(config_setting_t *s, const char *key, struct config_snapshot *snap,
-	     struct route_error *err)
+/* config_parse_socket_spec - a socket spec, through route_socket_parse. */
+int
+config_parse_socket_spec(config_setting_t *s, const char *key, char **field,
+			 struct route_error *err)
 {
 	struct route_error why;
 	const char *v;
 	char *spec;
 
-	if (get_string(s, key, &v, err) == -1)
+	if (config_get_string(s, key, &v, err) == -1)
 		return -1;
 	if (route_socket_parse(v, &spec, &why) == -1)
-		return key_error(err, s, key, "%s", why.msg);
-	free(snap->pub.milter_socket);
-	snap->pub.milter_socket = spec;
+		return config_key_error(err, s, key, "%s", why.msg);
+	free(*field);
+	*field = spec;
 	return 0;
 }
 
-/* parse_account - a user or group name; whether it exists is checked by
- * the daemon that switches to it, not by whoever merely reads the file. */
+/* parse_socket - milter.socket. */
 static int
-parse_account(config_setting_t *s, const char *key, char **field,
-	      struct route_error *err)
+parse_socket(config_setting_t *s, const char *key, struct config_snapshot *snap,
+	     struct route_error *err)
+{
+	return config_parse_socket_spec(s, key, &snap->pub.milter_socket, err);
+}
+
+/* config_parse_account - a user or group name; whether it exists is
+ * checked by the daemon that switches to it, not by whoever merely reads
+ * the file. */
+int
+config_parse_account(config_setting_t *s, const char *key, char **field,
+		     struct route_error *err)
 {
 	const char *v, *p;
 
-	if (get_string(s, key, &v, err) == -1)
+	if (config_get_string(s, key, &v, err) == -1)
 		return -1;
 	if (*v == '\0')
-		return key_error(err, s, key, "must not be empty");
+		return config_key_error(err, s, key, "must not be empty");
 	for (p = v; *p != '\0'; p++)
 		if (*p <= ' ' || *p > '~' || *p == ':' || *p == '/')
-			return key_error(err, s, key,
-					 "not a valid user or group name");
-	replace(field, v);
+			return config_key_error(
+			    err, s, key, "not a valid user or group name");
+	config_replace(field, v);
 	return 0;
 }
 
@@ -261,7 +250,7 @@ static int
 parse_user(config_setting_t *s, const char *key, struct config_snapshot *snap,
 	   struct route_error *err)
 {
-	return parse_account(s, key, &snap->pub.milter_user, err);
+	return config_parse_account(s, key, &snap->pub.milter_user, err);
 }
 
 /* parse_group - milter.group. */
@@ -269,7 +258,7 @@ static int
 parse_group(config_setting_t *s, const char *key, struct config_snapshot *snap,
 	    struct route_error *err)
 {
-	return parse_account(s, key, &snap->pub.milter_group, err);
+	return config_parse_account(s, key, &snap->pub.milter_group, err);
 }
 
 /* octal_digits - read the decimal digits of v as octal; -1 if one is 8/9.
@@ -288,10 +277,10 @@ octal_digits(long long v)
 	return mode;
 }
 
-/* parse_socket_mode - "0660" or an integer, at most 0777. */
-static int
-parse_socket_mode(config_setting_t *s, const char *key,
-		  struct config_snapshot *snap, struct route_error *err)
+/* config_parse_mode - "0660" or an integer, at most 0777. */
+int
+config_parse_mode(config_setting_t *s, const char *key, unsigned *field,
+		  struct route_error *err)
 {
 	const char *v;
 	long long mode;
@@ -302,7 +291,7 @@ parse_socket_mode(config_setting_t *s, const char *key,
 		v = config_setting_get_string(s);
 		n = strspn(v, "01234567");
 		if (n == 0 || n > 4 || v[n] != '\0')
-			return key_error(
+			return config_key_error(
 			    err, s, key,
 			    "expected an octal mode such as \"0660\"");
 		mode = strtoll(v, NULL, 8);
@@ -311,37 +300,46 @@ parse_socket_mode(config_setting_t *s, const char *key,
 	case CONFIG_TYPE_INT64:
 		mode = config_setting_get_int64(s);
 		if (mode < 0 || mode > 7777)
-			return key_error(
+			return config_key_error(
 			    err, s, key,
 			    "expected an octal mode such as \"0660\"");
 		if (config_setting_get_format(s) != CONFIG_FORMAT_HEX &&
 		    (mode = octal_digits(mode)) == -1)
-			return key_error(
+			return config_key_error(
 			    err, s, key,
 			    "expected an octal mode such as \"0660\"");
 		break;
 	default:
-		return key_error(err, s, key,
-				 "expected an octal mode such as \"0660\"");
+		return config_key_error(
+		    err, s, key, "expected an octal mode such as \"0660\"");
 	}
 	if (mode > 0777)
-		return key_error(err, s, key, "must be at most 0777");
-	snap->pub.milter_socket_mode = (unsigned)mode;
+		return config_key_error(err, s, key, "must be at most 0777");
+	*field = (unsigned)mode;
 	return 0;
 }
 
-/* parse_abs_path - an absolute path into *field. */
+/* parse_socket_mode - milter.socket_mode. */
 static int
-parse_abs_path(config_setting_t *s, const char *key, char **field,
-	       struct route_error *err)
+parse_socket_mode(config_setting_t *s, const char *key,
+		  struct config_snapshot *snap, struct route_error *err)
+{
+	return config_parse_mode(s, key, &snap->pub.milter_socket_mode, err);
+}
+
+/* config_parse_abs_path - an absolute path into *field. */
+int
+config_parse_abs_path(config_setting_t *s, const char *key, char **field,
+		      struct route_error *err)
 {
 	const char *v;
 
-	if (get_string(s, key, &v, err) == -1)
+	if (config_get_string(s, key, &v, err) == -1)
 		return -1;
 	if (v[0] != '/')
-		return key_error(err, s, key, "the path must be absolute");
-	replace(field, v);
+		return config_key_error(err, s, key,
+					"the path must be absolute");
+	config_replace(field, v);
 	return 0;
 }
 
@@ -350,7 +348,7 @@ static int
 parse_pidfile(config_setting_t *s, const char *key,
 	      struct config_snapshot *snap, struct route_error *err)
 {
-	return parse_abs_path(s, key, &snap->pub.milter_pidfile, err);
+	return config_parse_abs_path(s, key, &snap->pub.milter_pidfile, err);
 }
 
 /* parse_size_string - "25M", "512K", "1G" or plain digits, in bytes;
@@ -406,23 +404,25 @@ parse_message_size(config_setting_t *s, const char *key,
 	case CONFIG_TYPE_INT64:
 		i = config_setting_get_int64(s);
 		if (i < 1)
-			return key_error(err, s, key, "must be positive");
+			return config_key_error(err, s, key,
+						"must be positive");
 		n = (uint64_t)i;
 		break;
 	case CONFIG_TYPE_STRING:
 		n = parse_size_string(config_setting_get_string(s));
 		if (n == 0)
-			return key_error(err, s, key,
-					 "expected a size such as \"25M\" "
-					 "(a number of bytes with K, M or G)");
+			return config_key_error(
+			    err, s, key,
+			    "expected a size such as \"25M\" "
+			    "(a number of bytes with K, M or G)");
 		break;
 	default:
-		return key_error(
+		return config_key_error(
 		    err, s, key,
 		    "expected an integer or a string such as \"25M\"");
 	}
 	if (n > MAX_MESSAGE_SIZE)
-		return key_error(err, s, key, "must be at most 2G");
+		return config_key_error(err, s, key, "must be at most 2G");
 	snap->pub.max_message_size = n;
 	return 0;
 }
@@ -434,7 +434,7 @@ parse_received(config_setting_t *s, const char *key,
 {
 	long long v;
 
-	if (get_int_range(s, key, 1, 1000, &v, err) == -1)
+	if (config_get_int_range(s, key, 1, 1000, &v, err) == -1)
 		return -1;
 	snap->pub.max_received = (unsigned)v;
 	return 0;
@@ -447,28 +447,29 @@ parse_delimiters(config_setting_t *s, const char *key,
 {
 	const char *v, *p;
 
-	if (get_string(s, key, &v, err) == -1)
+	if (config_get_string(s, key, &v, err) == -1)
 		return -1;
 	if (strlen(v) > MAX_DELIMITERS)
-		return key_error(err, s, key, "at most %d delimiter characters",
-				 MAX_DELIMITERS);
+		return config_key_error(err, s, key,
+					"at most %d delimiter characters",
+					MAX_DELIMITERS);
 	for (p = v; *p != '\0'; p++) {
 		if (strchr(DELIMITER_CHARS, *p) == NULL) {
 			if (*p > ' ' && *p <= '~')
-				return key_error(
+				return config_key_error(
 				    err, s, key,
 				    "'%c' cannot be a delimiter (allowed: %s)",
 				    *p, DELIMITER_CHARS);
-			return key_error(
+			return config_key_error(
 			    err, s, key,
 			    "byte 0x%02x cannot be a delimiter (allowed: %s)",
 			    (unsigned char)*p, DELIMITER_CHARS);
 		}
 		if (strchr(p + 1, *p) != NULL)
-			return key_error(err, s, key, "'%c' is given twice",
-					 *p);
+			return config_key_error(err, s, key,
+						"'%c' is given twice", *p);
 	}
-	replace(&snap->delimiters, v);
+	config_replace(&snap->delimiters, v);
 	snap->pub.table.delimiters = snap->delimiters;
 	return 0;
 }
@@ -479,7 +480,7 @@ parse_case_sensitive(config_setting_t *s, const char *key,
 		     struct config_snapshot *snap, struct route_error *err)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-		return key_error(err, s, key, "expected true or false");
+		return config_key_error(err, s, key, "expected true or false");
 	snap->pub.table.case_sensitive = config_setting_get_bool(s) != 0;
 	return 0;
 }
@@ -491,7 +492,7 @@ parse_max_depth(config_setting_t *s, const char *key,
 {
 	long long v;
 
-	if (get_int_range(s, key, 1, 64, &v, err) == -1)
+	if (config_get_int_range(s, key, 1, 64, &v, err) == -1)
 		return -1;
 	snap->pub.table.max_depth = (unsigned)v;
 	return 0;
@@ -508,14 +509,14 @@ parse_facility(config_setting_t *s, const char *key,
 	const char *v;
 	size_t i;
 
-	if (get_string(s, key, &v, err) == -1)
+	if (config_get_string(s, key, &v, err) == -1)
 		return -1;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(v, names[i]) == 0) {
-			replace(&snap->pub.syslog_facility, v);
+			config_replace(&snap->pub.syslog_facility, v);
 			return 0;
 		}
-	return key_error(
+	return config_key_error(
 	    err, s, key,
 	    "unknown syslog facility (expected mail, daemon, user or "
 	    "local0 to local7)");
@@ -537,33 +538,54 @@ static const struct key_def keys[] = {
     {"log", "facility", parse_facility},
 };
 
-/* find_key - the definition of group.name (group NULL: top level). */
+/* find_in - the definition of group.name in one table, or NULL. */
 static const struct key_def *
-find_key(const char *group, const char *name)
+find_in(const struct key_def *table, size_t n, const char *group,
+	const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (strcmp(keys[i].name, name) != 0)
+	for (i = 0; i < n; i++) {
+		if (strcmp(table[i].name, name) != 0)
 			continue;
-		if (group == NULL ? keys[i].group == NULL
-				  : keys[i].group != NULL &&
-					strcmp(keys[i].group, group) == 0)
-			return &keys[i];
+		if (group == NULL ? table[i].group == NULL
+				  : table[i].group != NULL &&
+					strcmp(table[i].group, group) == 0)
+			return &table[i];
 	}
 	return NULL;
 }
 
-/* is_group - whether name is one of the groups of keys. */
-static int
-is_group(const char *name)
+/* find_key - the definition of group.name (group NULL: top level). */
+static const struct key_def *
+find_key(const char *group, const char *name)
+{
+	const struct key_def *def;
+
+	def = find_in(keys, sizeof(keys) / sizeof(keys[0]), group, name);
+	if (def == NULL)
+		def = find_in(config_srs_keys, config_srs_nkeys, group, name);
+	return def;
+}
+
+/* group_in - whether name is a group of one table. */
+static bool
+group_in(const struct key_def *table, size_t n, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (keys[i].group != NULL && strcmp(keys[i].group, name) == 0)
-			return 1;
-	return 0;
+	for (i = 0; i < n; i++)
+		if (table[i].group != NULL && strcmp(table[i].group, name) == 0)
+			return true;
+	return false;
+}
+
+/* is_group - whether name is one of the groups of keys. */
+static bool
+is_group(const char *name)
+{
+	return group_in(keys, sizeof(keys) / sizeof(keys[0]), name) ||
+	       group_in(config_srs_keys, config_srs_nkeys, name);
 }
 
 /* apply_setting - check one setting found in group (NULL: top level). */
@@ -581,7 +603,7 @@ apply_setting(config_setting_t *s, const char *group,
 		snprintf(key, sizeof(key), "%s", name);
 	def = find_key(group, name);
 	if (def == NULL)
-		return key_error(err, s, key, "unknown key");
+		return config_key_error(err, s, key, "unknown key");
 	return def->parse(s, key, snap, err);
 }
 
@@ -602,8 +624,8 @@ apply_root(config_setting_t *root, struct config_snapshot *snap,
 			continue;
 		}
 		if (!config_setting_is_group(s))
-			return key_error(err, s, name,
-					 "expected a group { ... }");
+			return config_key_error(err, s, name,
+						"expected a group { ... }");
 		for (j = 0; j < config_setting_length(s); j++)
 			if (apply_setting(config_setting_get_elem(s, j), name,
 					  snap, err) == -1)
@@ -658,8 +680,8 @@ read_file(const char *path, struct config_snapshot *snap,
 					    : path,
 					config_error_line(&lc),
 					config_error_text(&lc));
-	} else
-		rc = apply_root(config_root_setting(&lc), snap, err);
+	} else if ((rc = apply_root(config_root_setting(&lc), snap, err)) == 0)
+		rc = config_srs_finish(config_lookup(&lc, "srs"), snap, err);
 	config_destroy(&lc);
 	return rc;
 }
@@ -675,6 +697,11 @@ snapshot_free(struct config_snapshot *snap)
 	free(snap->pub.milter_group);
 	free(snap->pub.milter_pidfile);
 	free(snap->pub.syslog_facility);
+	route_srs_opts_free(&snap->pub.srs);
+	free(snap->pub.policyd_socket);
+	free(snap->pub.policyd_user);
+	free(snap->pub.policyd_group);
+	free(snap->pub.policyd_pidfile);
 	free(snap->delimiters);
 	free(snap);
 }
@@ -699,6 +726,8 @@ snapshot_new(const char *store_default, const char *socket_default)
 	snap->pub.table.delimiters = snap->delimiters;
 	snap->pub.table.case_sensitive = false;
 	snap->pub.table.max_depth = ROUTE_DEFAULT_MAX_DEPTH;
+	route_srs_opts_init(&snap->pub.srs);
+	snap->pub.policyd_socket_mode = ROUTE_DEFAULT_POLICYD_SOCKET_MODE;
 	return snap;
 }
 

@@ -8,10 +8,15 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <libroute/alloc.h>
+
 #include <libroute/rules.h>
 
-#define REPLY_REJECT_TEXT "Recipient address rejected"
-#define REPLY_UNKNOWN_TEXT "Recipient address unknown"
+/* Postfix's own words for these refusals (access(5) REJECT without a
+ * text, an address no table knows), so that a sender reads the same
+ * whichever part refused it. */
+#define REPLY_REJECT_TEXT "Access denied"
+#define REPLY_UNKNOWN_TEXT "User unknown"
 
 /* route_decision_reply - code, enhanced code and text of a refusal. */
 int
@@ -37,6 +42,20 @@ route_decision_reply(const struct route_decision *d, const char **code_r,
 		*text_r = NULL;
 		return 0;
 	}
+}
+
+/* route_rcpt_reply_text - "<RCPT>: Recipient address rejected: TEXT". */
+char *
+route_rcpt_reply_text(const char *rcpt, const char *text)
+{
+	size_t len = strlen(rcpt);
+
+	if (len >= 2 && rcpt[0] == '<' && rcpt[len - 1] == '>') {
+		rcpt++;
+		len -= 2;
+	}
+	return route_xasprintf("<%.*s>: Recipient address rejected: %s",
+			       (int)len, rcpt, text);
 }
 
 /* route_verdict_name - a verdict as a word. */

@@ -78,6 +78,12 @@ static const char *const migrations[] = {
     "  command TEXT NOT NULL,"
     "  old_value TEXT,"
     "  new_value TEXT);",
+    /* 1 -> 2: senders too long for an SRS local part (store_sqlite_srs.c) */
+    "CREATE TABLE srs_aliases ("
+    "  key TEXT PRIMARY KEY,"
+    "  sender TEXT NOT NULL,"
+    "  expires INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX srs_aliases_by_expiry ON srs_aliases (expires);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -1,9 +1,9 @@
 #!/bin/sh
 # lint.sh - every manual page must be mandoc -Tlint clean (one TAP point each).
 n=0; fail=0
-for page in route-milter.8 milter-ctl.8 route-milter.conf.5; do
+for f in "$top_builddir"/man/*.[0-9]; do
 	n=$((n + 1))
-	f="$top_builddir/man/$page"
+	page=${f##*/}
 	if ! command -v mandoc >/dev/null 2>&1; then
 		echo "ok $n - $page # SKIP mandoc not installed"
 		continue

@@ -71,9 +71,10 @@ actions_reply(SMFICTX *ctx, const struct msg *m, const struct msg_reply *r)
 	return SMFIS_CONTINUE;
 }
 
-/* actions_apply - discard, or delete and add recipients. */
+/* actions_apply - discard, or change the sender and the recipients. */
 sfsistat
-actions_apply(SMFICTX *ctx, struct msg *m, const struct msg_edits *e)
+actions_apply(SMFICTX *ctx, struct msg *m, const struct msg_edits *e,
+	      bool from_args)
 {
 	struct msg_reply r;
 	size_t i;
@@ -81,6 +82,12 @@ actions_apply(SMFICTX *ctx, struct msg *m, const struct msg_edits *e)
 	if (e->discard) {
 		msg_set_result(m, "discarded", NULL);
 		return SMFIS_DISCARD;
+	}
+	if (e->from != NULL && smfi_chgfrom(ctx, e->from,
+					    from_args ? (char *)e->from_args
+						      : NULL) != MI_SUCCESS) {
+		msg_edit_failed(m, "smfi_chgfrom", e->from, &r);
+		return actions_reply(ctx, m, &r);
 	}
 	for (i = 0; i < e->ndel; i++)
 		if (smfi_delrcpt(ctx, (char *)e->del[i]) != MI_SUCCESS) {

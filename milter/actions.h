@@ -5,6 +5,8 @@
 #ifndef MILTER_ACTIONS_H
 #define MILTER_ACTIONS_H
 
+#include <stdbool.h>
+
 #include <libmilter/mfapi.h>
 
 #include "msg.h"
@@ -23,6 +25,7 @@ sfsistat actions_reply(SMFICTX *ctx, const struct msg *m,
  * fails defers the whole message with 451 4.3.0, so the MTA keeps it and
  * nothing is lost.  Records the result in m; returns the libmilter status.
  */
-sfsistat actions_apply(SMFICTX *ctx, struct msg *m, const struct msg_edits *e);
+sfsistat actions_apply(SMFICTX *ctx, struct msg *m, const struct msg_edits *e,
+		       bool from_args);
 
 #endif

@@ -19,7 +19,8 @@
 #include "tables.h"
 
 /* Actions route-milter takes; SETSYMLIST asks only for the macros it uses. */
-#define ROUTE_ACTIONS (SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_SETSYMLIST)
+#define ROUTE_ACTIONS                                                          \
+	(SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_CHGFROM | SMFIF_SETSYMLIST)
 
 /*
  * Protocol steps the MTA may leave out (fewer round trips), and header
@@ -77,11 +78,14 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	return SMFIS_CONTINUE;
 }
 
-/* cb_connect - remember the SMTP client for the log. */
+/* cb_connect - remember the SMTP client for the log, and the MTA. */
 static sfsistat
 cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
-	conn_set_client(conn_of(ctx), host, sa);
+	struct conn *c = conn_of(ctx);
+
+	conn_set_client(c, host, sa);
+	conn_set_mta(c, smfi_getsymval(ctx, "v"));
 	return SMFIS_CONTINUE;
 }
 
@@ -170,8 +174,11 @@ cb_eom(SMFICTX *ctx)
 		conn_msg_cleanup(c);
 		return rc;
 	}
-	msg_eom(c->msg, &e);
-	rc = actions_apply(ctx, c->msg, &e);
+	msg_eom(c->msg, &e, &r);
+	if (r.status != MSG_CONTINUE)
+		rc = actions_reply(ctx, c->msg, &r);
+	else
+		rc = actions_apply(ctx, c->msg, &e, !c->mta_postfix);
 	msg_edits_free(&e);
 	conn_msg_cleanup(c);
 	return rc;

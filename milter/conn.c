@@ -58,6 +58,13 @@ conn_set_client(struct conn *c, const char *host, const struct sockaddr *sa)
 			      sin->sin_port == 0;
 }
 
+/* conn_set_mta - Postfix names itself in the "v" macro. */
+void
+conn_set_mta(struct conn *c, const char *version)
+{
+	c->mta_postfix = version != NULL && strncmp(version, "Postfix", 7) == 0;
+}
+
 /* conn_msg_cleanup - log and release the message in progress. */
 void
 conn_msg_cleanup(struct conn *c)

@@ -18,6 +18,9 @@ struct conn {
 	bool hdr_noreply;      /* the MTA does not wait for header replies */
 	bool local_submission; /* Postfix's emulated session for mail from
 				  sendmail(1): recipients cannot be refused */
+	bool mta_postfix;      /* Postfix keeps the ESMTP parameters of MAIL
+				  FROM when a milter changes the sender,
+				  and warns about any given with it */
 	struct msg *msg;       /* the transaction in progress, or NULL */
 };
 
@@ -31,6 +34,9 @@ struct conn *conn_new(void);
  */
 void conn_set_client(struct conn *c, const char *host,
 		     const struct sockaddr *sa);
+
+/* conn_set_mta - what the MTA says it is (the "v" macro; may be NULL). */
+void conn_set_mta(struct conn *c, const char *version);
 
 /*
  * conn_msg_cleanup - end the message in progress, if any: log its summary

@@ -9,14 +9,15 @@ milter_route_milter_SOURCES = \
 	milter/main.c \
 	milter/callbacks.c milter/callbacks.h \
 	milter/conn.c milter/conn.h \
-	milter/msg.c milter/msg.h \
+	milter/msg.c milter/msg.h milter/msg_int.h milter/msg_log.c \
 	milter/actions.c milter/actions.h \
-	milter/tables.c milter/tables.h \
-	milter/log.c milter/log.h \
-	milter/sockopt.c milter/sockopt.h
+	milter/sockopt.c milter/sockopt.h \
+	milter/srs_state.c milter/srs_state.h
+milter_route_milter_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 milter_route_milter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS)
 milter_route_milter_LDFLAGS = -pthread -Wl,--wrap=accept -Wl,--wrap=read
-milter_route_milter_LDADD = libroute/libroute.la -l:libmilter.a
+milter_route_milter_LDADD = daemon/libdaemon.a libroute/libroute.la \
+	-l:libmilter.a
 
 # The real binary driven by miltertest against a scratch store; its
 # start-up as root (-u, -P, socket mode and group, daemonising) by

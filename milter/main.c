@@ -6,19 +6,14 @@
  * the first connection; once mail flows nothing is fatal.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,8 +24,10 @@
 #include <libroute/error.h>
 
 #include "callbacks.h"
+#include "daemon.h"
 #include "log.h"
 #include "sockopt.h"
+#include "srs_state.h"
 #include "tables.h"
 
 struct options {
@@ -43,10 +40,8 @@ struct options {
 
 static struct options opt;
 static bool log_to_stderr = true; /* until daemonised */
-static char *pidfile_written;
 static int signal_pipe[2] = {-1, -1};
-static bool milter_done;  /* smfi_main() has returned */
-static int ready_fd = -1; /* daemonised: the pipe to the waiting parent */
+static bool milter_done; /* smfi_main() has returned */
 /* Start-up state that fatal() frees, so that a refusal half-way through
  * start-up leaves nothing for a leak checker to report. */
 static struct route_config *start_cfg; /* until tables_start takes it */
@@ -73,28 +68,13 @@ usage(int status)
 	exit(status);
 }
 
-/* fatal - log why start-up cannot go on, and exit 1. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fatal(const char *fmt, ...)
+/* release_start - fatal()'s hook: free the start-up state. */
+static void
+release_start(void)
 {
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	log_error("%s", line);
-	if (pidfile_written != NULL)
-		unlink(pidfile_written);
-	free(pidfile_written);
 	route_config_unref(&start_cfg);
 	free(start_spec);
-	/* A daemonised child tells the waiting parent why, so the reason
-	 * reaches the terminal even where syslog goes nowhere. */
-	if (ready_fd != -1 && write(ready_fd, line, strlen(line)) == -1)
-		log_error("cannot tell the parent process: %s",
-			  strerror(errno));
-	exit(1);
+	start_spec = NULL;
 }
 
 /* load_config - -c FILE, else the installed file, else the defaults. */
@@ -111,16 +91,6 @@ load_config(struct route_error *err)
 }
 
 /*
- * unix_socket_path - the file of a socket spec, or NULL for a TCP socket.
- * Specs come through route_socket_parse, so a unix socket is "unix:PATH".
- */
-static const char *
-unix_socket_path(const char *spec)
-{
-	return strncmp(spec, "unix:", 5) == 0 ? spec + 5 : NULL;
-}
-
-/*
  * open_socket - let libmilter create the listening socket (removing a stale
  * unix socket first) while we are still root, then give a unix socket the
  * configured mode and group so that the MTA's user may connect.  libmilter
@@ -130,19 +100,13 @@ unix_socket_path(const char *spec)
 static void
 open_socket(const char *spec, const struct route_config *cfg)
 {
-	const char *path = unix_socket_path(spec);
+	const char *path = daemon_unix_path(spec);
 	gid_t gid = (gid_t)-1;
-	struct group *gr;
 	mode_t old = 0;
 	int rc;
 
-	if (path != NULL && cfg->milter_group != NULL) {
-		gr = getgrnam(cfg->milter_group);
-		if (gr == NULL)
-			fatal("milter.group: unknown group %s",
-			      cfg->milter_group);
-		gid = gr->gr_gid;
-	}
+	if (path != NULL)
+		gid = daemon_find_group("milter.group", cfg->milter_group);
 	if (smfi_setconn((char *)spec) != MI_SUCCESS)
 		fatal("socket %s: refused by libmilter", spec);
 	if (path != NULL)
@@ -154,117 +118,9 @@ open_socket(const char *spec, const struct route_config *cfg)
 		fatal("cannot listen on %s (libmilter logs the reason to "
 		      "syslog)",
 		      spec);
-	if (path == NULL)
-		return;
-	if (chmod(path, cfg->milter_socket_mode) == -1)
-		fatal("chmod %s: %s", path, strerror(errno));
-	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) == -1)
-		fatal("chown %s to group %s: %s", path, cfg->milter_group,
-		      strerror(errno));
-}
-
-/*
- * parent_wait - in the parent after the fork: exit 0 when the child
- * reports ready (READY_BYTE), else 1 with the reason the child sent.
- */
-#define READY_BYTE '\001'
-static void __attribute__((noreturn)) parent_wait(int fd)
-{
-	char buf[1024];
-	size_t len = 0;
-	ssize_t n;
-
-	while (len < sizeof(buf) - 1 &&
-	       (n = read(fd, buf + len, sizeof(buf) - 1 - len)) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			break;
-		len += (size_t)n;
-		if (buf[0] == READY_BYTE)
-			_exit(0);
-	}
-	buf[len] = '\0';
-	fprintf(stderr, "route-milter: %s\n",
-		len > 0 ? buf
-			: "start-up failed; the reason is in the mail log");
-	_exit(1);
-}
-
-/*
- * daemonise - detach from the terminal.  The parent waits until the child
- * reports that it is ready, so that a start-up failure after the fork still
- * gives a non-zero exit status and its reason (see fatal()).
- */
-static void
-daemonise(void)
-{
-	int p[2], fd;
-	pid_t pid;
-
-	if (pipe(p) == -1)
-		fatal("pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid == -1)
-		fatal("fork: %s", strerror(errno));
-	if (pid > 0) {
-		close(p[1]);
-		parent_wait(p[0]);
-	}
-	close(p[0]);
-	ready_fd = p[1];
-	if (setsid() == -1)
-		fatal("setsid: %s", strerror(errno));
-	if (chdir("/") == -1)
-		fatal("chdir /: %s", strerror(errno));
-	fd = open("/dev/null", O_RDWR);
-	if (fd == -1)
-		fatal("/dev/null: %s", strerror(errno));
-	dup2(fd, STDIN_FILENO);
-	dup2(fd, STDOUT_FILENO);
-	dup2(fd, STDERR_FILENO);
-	if (fd > STDERR_FILENO)
-		close(fd);
-}
-
-/* write_pidfile - record our process id in path. */
-static void
-write_pidfile(const char *path)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (fp == NULL)
-		fatal("pidfile %s: %s", path, strerror(errno));
-	fprintf(fp, "%ld\n", (long)getpid());
-	if (fclose(fp) == EOF)
-		fatal("pidfile %s: %s", path, strerror(errno));
-	pidfile_written = route_xstrdup(path);
-}
-
-/*
- * find_user - the account to run as, looked up before anything is created
- * so that an unknown user leaves no socket or pidfile behind.
- */
-static void
-find_user(const char *user, uid_t *uid_r, gid_t *gid_r)
-{
-	struct passwd *pw = getpwnam(user);
-
-	if (pw == NULL)
-		fatal("unknown user %s", user);
-	*uid_r = pw->pw_uid;
-	*gid_r = pw->pw_gid;
-}
-
-/* drop_privileges - become user for good (groups, gid, then uid). */
-static void
-drop_privileges(const char *user, uid_t uid, gid_t gid)
-{
-	if (getuid() == uid && geteuid() == uid)
-		return;
-	if (setgid(gid) == -1 || initgroups(user, gid) == -1 ||
-	    setuid(uid) == -1)
-		fatal("cannot switch to user %s: %s", user, strerror(errno));
+	if (path != NULL)
+		daemon_socket_access(path, cfg->milter_socket_mode, gid,
+				     cfg->milter_group);
 }
 
 /* reload - SIGHUP: reread the configuration; a broken file changes nothing. */
@@ -277,6 +133,12 @@ reload(void)
 	if (cfg == NULL) {
 		log_error("reload: %s; the running configuration stays",
 			  err.msg);
+		return;
+	}
+	if (srs_state_configure(cfg, &err) == -1) {
+		log_error("reload: %s; the running configuration stays",
+			  err.msg);
+		route_config_unref(&cfg);
 		return;
 	}
 	old = tables_config();
@@ -471,9 +333,13 @@ main(int argc, char **argv)
 	ssize_t n;
 
 	parse_options(argc, argv);
+	daemon_on_fatal(release_start);
 	log_open(true, NULL);
 	cfg = start_cfg = load_config(&err);
 	if (cfg == NULL)
+		fatal("%s", err.msg);
+	/* The secrets are read now, while we may still be root. */
+	if (srs_state_configure(cfg, &err) == -1)
 		fatal("%s", err.msg);
 	if (opt.socket == NULL)
 		spec = route_xstrdup(cfg->milter_socket);
@@ -483,20 +349,20 @@ main(int argc, char **argv)
 	user = opt.user != NULL ? opt.user : cfg->milter_user;
 	pidfile = opt.pidfile != NULL ? opt.pidfile : cfg->milter_pidfile;
 	if (user != NULL)
-		find_user(user, &uid, &gid);
+		daemon_find_user(user, &uid, &gid);
 
 	if (smfi_register(*callbacks_filter()) != MI_SUCCESS)
 		fatal("smfi_register failed");
 	open_socket(spec, cfg);
 	if (!opt.foreground) {
-		daemonise();
+		daemon_detach();
 		log_to_stderr = false;
 	}
 	log_open(log_to_stderr, cfg->syslog_facility);
 	if (pidfile != NULL)
-		write_pidfile(pidfile);
+		daemon_write_pidfile(pidfile);
 	if (user != NULL)
-		drop_privileges(user, uid, gid);
+		daemon_drop_privileges(user, uid, gid);
 
 	/* Block before any thread exists, so that every thread inherits it. */
 	sigemptyset(&set);
@@ -506,10 +372,11 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (pipe(signal_pipe) == -1)
 		fatal("pipe: %s", strerror(errno));
-	if (tables_start(cfg, &err) == -1)
+	if (tables_start(cfg, "messages are deferred with 451 4.3.0", &err) ==
+	    -1)
 		fatal("%s", err.msg);
 	start_cfg = NULL;
-	if (unix_socket_path(spec) == NULL && sockopt_enable())
+	if (daemon_unix_path(spec) == NULL && sockopt_enable())
 		log_info("TCP_NODELAY and TCP_QUICKACK on milter connections");
 	/*
 	 * The main thread takes the signals before libmilter's thread exists:
@@ -519,13 +386,7 @@ main(int argc, char **argv)
 	take_signals(&set);
 	start_milter_thread(&set, &milter, &milter_rc);
 	log_info("started on %s", spec);
-	if (ready_fd != -1) {
-		if (write(ready_fd, (char[]){READY_BYTE}, 1) != 1)
-			log_warn("cannot tell the parent process: %s",
-				 strerror(errno));
-		close(ready_fd);
-		ready_fd = -1;
-	}
+	daemon_ready();
 
 	for (;;) {
 		n = read(signal_pipe[0], &sig, 1);
@@ -539,9 +400,7 @@ main(int argc, char **argv)
 	stop_milter(milter);
 	pthread_join(milter, NULL);
 	tables_stop();
-	if (pidfile_written != NULL)
-		unlink(pidfile_written);
-	free(pidfile_written);
+	daemon_remove_pidfile();
 	free(spec);
 	log_info("stopped");
 	return milter_rc == MI_SUCCESS ? 0 : 1;

@@ -1,7 +1,8 @@
 /*
  * msg.c - the per-message logic of route-milter: recipient decisions from
- * libroute's one rule engine, the size and Received limits, the recipient
- * edits at end of message, and the summary log line.
+ * libroute's one rule engine and its SRS checks, the size and Received
+ * limits, and the edits at end of message (recipients, and the sender
+ * when SRS rewrites it).  The summary log line is msg_log.c's.
  *
  * A message holds references to the configuration and rule table that were
  * current at MAIL FROM and uses only those until it ends.
@@ -19,37 +20,8 @@
 
 #include "log.h"
 #include "msg.h"
-
-struct msg_rcpt {
-	char *arg;		  /* as given at RCPT, with or without <> */
-	char *mailbox;		  /* normalised "local@domain", or NULL */
-	char *key;		  /* route_addr_key of arg, or NULL */
-	char *del_alt;		  /* "<mailbox>" when that differs from arg */
-	struct route_decision d;  /* libroute's decision */
-	bool looked_up;		  /* d is filled (needs clearing) */
-	const char *code, *xcode; /* the refusal, or NULL when accepted */
-	const char *text;
-	const char *late_code, *late_xcode; /* refused at end of message */
-	char *invalid; /* parse error text for a bad address */
-};
-
-struct msg {
-	struct route_config *cfg;
-	struct route_table *table;
-	char *from;
-	char *client;
-	char *qid;
-	struct msg_rcpt *rcpts;
-	size_t nrcpts;
-	uint64_t size; /* header and body octets seen so far */
-	unsigned nreceived;
-	struct timespec start;
-	char *result; /* "accepted", "rejected 552 5.3.4", ...; NULL: aborted */
-	char text[256];	    /* reply text of a message-level refusal */
-	bool late_refusals; /* refuse recipients at end of message */
-	struct msg_reply late_reject, late_tempfail; /* the first of each */
-	char late_reject_text[ROUTE_PATH_MAX + 512];
-};
+#include "msg_int.h"
+#include "srs_state.h"
 
 /*
  * set_reply - fill r; a refusal of the whole message (not of one
@@ -108,6 +80,21 @@ size_param(char **params)
 	return 0;
 }
 
+/* join_params - the ESMTP parameters separated by spaces, or NULL. */
+static char *
+join_params(char **params)
+{
+	char *s = NULL, *next;
+
+	for (; params != NULL && *params != NULL; params++) {
+		next = route_xasprintf("%s%s%s", s != NULL ? s : "",
+				       s != NULL ? " " : "", *params);
+		free(s);
+		s = next;
+	}
+	return s;
+}
+
 /* too_big - refuse the message for its size, 552 5.3.4 (RFC 1870). */
 static void
 too_big(struct msg *m, struct msg_reply *r)
@@ -128,7 +115,11 @@ msg_new(char **argv, const char *qid, const char *client, bool late_refusals,
 	m->table = t;
 	m->late_refusals = late_refusals;
 	m->from = route_xstrdup(argv != NULL && argv[0] != NULL ? argv[0] : "");
+	if (argv != NULL && argv[0] != NULL)
+		m->from_args = join_params(argv + 1);
 	m->client = route_xstrdup(client);
+	if (cfg != NULL)
+		m->srs = srs_state_engine();
 	clock_gettime(CLOCK_MONOTONIC, &m->start);
 	set_continue(r);
 	if (cfg == NULL) {
@@ -203,6 +194,12 @@ refuse_rcpt(struct msg *m, struct msg_rcpt *p, struct msg_reply *r)
 {
 	struct msg_reply *late;
 
+	/* What Postfix's own recipient checks would say, so a sender reads
+	 * the same words from us, from route-policyd and from Postfix. */
+	free(p->reply_text);
+	p->reply_text =
+	    route_rcpt_reply_text(p->arg, r->text != NULL ? r->text : "");
+	r->text = p->reply_text;
 	if (!m->late_refusals) {
 		p->code = r->code;
 		p->xcode = r->xcode;
@@ -212,20 +209,51 @@ refuse_rcpt(struct msg *m, struct msg_rcpt *p, struct msg_reply *r)
 	late = r->status == MSG_TEMPFAIL ? &m->late_tempfail : &m->late_reject;
 	if (late->code == NULL) {
 		*late = *r;
-		if (r->status == MSG_REJECT) {
-			snprintf(m->late_reject_text,
-				 sizeof(m->late_reject_text), "<%s>: %s",
-				 p->mailbox != NULL ? p->mailbox : p->arg,
-				 r->text != NULL ? r->text : "");
-			late->text = m->late_reject_text;
-		} else {
+		if (r->status == MSG_TEMPFAIL)
 			late->text = "Recipient lookup failed, try again "
 				     "later";
-		}
 	}
 	p->late_code = r->code;
 	p->late_xcode = r->xcode;
 	set_continue(r);
+}
+
+/*
+ * srs_rcpt - a recipient in one of our SRS domains: a valid SRS address
+ * becomes a forward to the address it stands for (the bounce goes back
+ * to the original sender); a forged, altered or expired one is refused.
+ * Returns false when rcpt is not such an address (route it as usual).
+ */
+static bool
+srs_rcpt(struct msg *m, struct msg_rcpt *p, struct msg_reply *r)
+{
+	struct route_srs_aliases aliases;
+	struct route_error err = {0};
+	char *orig = NULL;
+
+	srs_state_aliases(&aliases);
+	switch (route_srs_rcpt(m->srs, p->arg, (int64_t)time(NULL), &aliases,
+			       &orig, &err)) {
+	case 0:
+		return false;
+	case 1:
+		p->srs_reversed = true;
+		p->looked_up = true;
+		p->d.verdict = ROUTE_FORWARD;
+		p->d.dests = route_xcalloc(1, sizeof(*p->d.dests));
+		p->d.dests[0] = orig;
+		p->d.ndests = 1;
+		rcpt_forms(m, p);
+		return true;
+	}
+	log_msg(true, m->qid, "SRS: refused RCPT %s%s%s: %s",
+		msg_bracket_open(p->arg), p->arg, msg_bracket_close(p->arg),
+		err.msg);
+	r->status = err.code == ROUTE_ESYS ? MSG_TEMPFAIL : MSG_REJECT;
+	route_srs_reply(&err, &r->code, &r->xcode, &r->text);
+	p->invalid = route_xasprintf("SRS: %s", err.msg);
+	refuse_rcpt(m, p, r);
+	return true;
 }
 
 /* msg_rcpt - decide one recipient with libroute's rule table. */
@@ -245,6 +273,8 @@ msg_rcpt(struct msg *m, const char *rcpt, struct msg_reply *r)
 		refuse_rcpt(m, p, r);
 		return;
 	}
+	if (m->srs != NULL && srs_rcpt(m, p, r))
+		return;
 	if (route_table_lookup(m->table, rcpt, &p->d, &err) == -1) {
 		if (err.code != ROUTE_EINVAL) {
 			tempfail(m, r, "Recipient lookup failed", err.msg,
@@ -326,6 +356,61 @@ add_del(struct msg_edits *e, const char *addr)
 		e->del[e->ndel++] = addr;
 }
 
+/* rcpt_domain - the domain of a recipient's normalised mailbox. */
+static const char *
+rcpt_domain(const struct msg_rcpt *p)
+{
+	const char *at = p->mailbox != NULL ? strrchr(p->mailbox, '@') : NULL;
+
+	return at != NULL ? at + 1 : NULL;
+}
+
+/*
+ * srs_sender - the envelope sender the message leaves with.  It is
+ * rewritten only when a recipient is really forwarded off this host (a
+ * destination outside the routed, SRS and local domains), in the SRS
+ * domain of the first such recipient's routed domain; route_srs_sender
+ * says whether this sender is rewritten at all.
+ */
+static void
+srs_sender(struct msg *m, struct msg_edits *e, struct msg_reply *r)
+{
+	struct route_srs_aliases aliases;
+	struct route_error err = {0};
+	const char *rdomain = NULL, *why = NULL;
+	const struct msg_rcpt *p;
+	char *from = NULL;
+	size_t i, j;
+
+	for (i = 0; i < m->nrcpts && rdomain == NULL; i++) {
+		p = &m->rcpts[i];
+		if (p->code != NULL || p->d.verdict != ROUTE_FORWARD)
+			continue;
+		for (j = 0; j < p->d.ndests && rdomain == NULL; j++)
+			if (route_srs_is_off_box(m->srs, m->table,
+						 p->d.dests[j]))
+				rdomain = rcpt_domain(p);
+	}
+	if (rdomain == NULL)
+		return;
+	srs_state_aliases(&aliases);
+	switch (route_srs_sender(m->srs, m->table, m->from, rdomain,
+				 (int64_t)time(NULL), &aliases, &from, &why,
+				 &err)) {
+	case 1:
+		e->from = route_xasprintf("<%s>", from);
+		e->from_args = m->from_args;
+		m->srs_note = route_xstrdup(e->from);
+		break;
+	case 0:
+		m->srs_note = route_xasprintf("not rewritten (%s)", why);
+		break;
+	default:
+		tempfail(m, r, "Sender rewriting failed", err.msg, true);
+	}
+	free(from);
+}
+
 /*
  * msg_eom - compute the recipient edits that carry out the decisions.
  * Mailboxes are compared by route_addr_key, the way the rule table
@@ -334,7 +419,7 @@ add_del(struct msg_edits *e, const char *addr)
  * mailbox and is not added again; with routing.case_sensitive they are two.
  */
 void
-msg_eom(struct msg *m, struct msg_edits *e)
+msg_eom(struct msg *m, struct msg_edits *e, struct msg_reply *r)
 {
 	char **kept = route_xcalloc(m->nrcpts + 1, sizeof(*kept));
 	char **added = NULL; /* keys of e->add, for comparing */
@@ -343,6 +428,7 @@ msg_eom(struct msg *m, struct msg_edits *e)
 	char *key;
 
 	memset(e, 0, sizeof(*e));
+	set_continue(r);
 	e->del = route_xcalloc(2 * m->nrcpts + 1, sizeof(*e->del));
 	for (i = 0; i < m->nrcpts; i++) {
 		p = &m->rcpts[i];
@@ -396,6 +482,8 @@ msg_eom(struct msg *m, struct msg_edits *e)
 		free(added[i]);
 	free(added);
 	free(kept);
+	if (m->srs != NULL && !e->discard)
+		srs_sender(m, e, r);
 }
 
 /* msg_late_refusal - the refusal kept from RCPT in a local submission. */
@@ -426,6 +514,7 @@ msg_edits_free(struct msg_edits *e)
 		free(e->add[i]);
 	free(e->add);
 	free(e->del);
+	free(e->from);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -452,120 +541,6 @@ msg_set_result(struct msg *m, const char *result, const struct msg_reply *r)
 		m->result = route_xstrdup(result);
 }
 
-/* struct buf - a growing string for the summary line. */
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-/* buf_add - append printf output to b. */
-static void __attribute__((format(printf, 2, 3)))
-buf_add(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->s == NULL) {
-		b->cap = 256;
-		b->s = route_xmalloc(b->cap);
-	}
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		b->cap = b->cap * 2 + (n > 0 ? (size_t)n : 0) + 64;
-		b->s = route_xrealloc(b->s, b->cap);
-	}
-}
-
-/* bracket_open - "<" unless the address already has its brackets. */
-static const char *
-bracket_open(const char *a)
-{
-	return a[0] == '<' ? "" : "<";
-}
-
-/* bracket_close - ">" unless the address already has its brackets. */
-static const char *
-bracket_close(const char *a)
-{
-	return a[0] == '<' ? "" : ">";
-}
-
-/* add_rcpt - one recipient's part of the summary line. */
-static void
-add_rcpt(struct buf *b, const struct msg_rcpt *p)
-{
-	size_t j;
-
-	buf_add(b, ", to=%s%s%s", bracket_open(p->arg), p->arg,
-		bracket_close(p->arg));
-	if (p->invalid != NULL && p->code == NULL && p->late_code == NULL) {
-		buf_add(b, " not-routed (invalid, %s)", p->invalid);
-		return;
-	}
-	if (p->invalid != NULL) {
-		buf_add(b, " invalid %s %s (%s)",
-			p->code != NULL ? p->code : p->late_code,
-			p->code != NULL ? p->xcode : p->late_xcode, p->invalid);
-		return;
-	}
-	if (!p->looked_up) {
-		buf_add(b, " deferred %s %s",
-			p->code != NULL ? p->code : p->late_code,
-			p->code != NULL ? p->xcode : p->late_xcode);
-		return;
-	}
-	buf_add(b, " %s", route_verdict_name(p->d.verdict));
-	if (p->code != NULL)
-		buf_add(b, " %s %s", p->code, p->xcode);
-	else if (p->late_code != NULL)
-		buf_add(b, " %s %s", p->late_code, p->late_xcode);
-	for (j = 0; j < p->d.ndests; j++)
-		buf_add(b, "%s<%s>", j == 0 ? " " : ",", p->d.dests[j]);
-	if (p->d.rule_id != 0)
-		buf_add(b, " (rule %lld %s)", (long long)p->d.rule_id,
-			route_reason_name(p->d.reason));
-	else if (p->d.verdict != ROUTE_NOT_ROUTED)
-		buf_add(b, " (%s)", route_reason_name(p->d.reason));
-}
-
-/*
- * Recipients listed in the summary line; past this the line would pass
- * what syslog daemons take in one message (8 KiB in rsyslog's default).
- */
-#define SUMMARY_RCPTS_MAX 20
-
-/* msg_log_summary - log the one line that tells what became of it. */
-void
-msg_log_summary(const struct msg *m)
-{
-	struct buf b = {0};
-	struct timespec now;
-	long long ms;
-	size_t i;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(now.tv_sec - m->start.tv_sec) * 1000 +
-	     (now.tv_nsec - m->start.tv_nsec) / 1000000;
-	/* The fixed fields first: a long recipient list cannot hide them. */
-	buf_add(&b, "client=%s, from=%s%s%s, size=%llu, ms=%lld, result=%s",
-		m->client, bracket_open(m->from), m->from,
-		bracket_close(m->from), (unsigned long long)m->size, ms,
-		m->result != NULL ? m->result : "aborted");
-	for (i = 0; i < m->nrcpts && i < SUMMARY_RCPTS_MAX; i++)
-		add_rcpt(&b, &m->rcpts[i]);
-	if (m->nrcpts > SUMMARY_RCPTS_MAX)
-		buf_add(&b, ", ... and %zu more recipients",
-			m->nrcpts - SUMMARY_RCPTS_MAX);
-	log_msg(false, m->qid, "%s", b.s);
-	free(b.s);
-}
-
 /* msg_free - release the message and its snapshot references. */
 void
 msg_free(struct msg **mp)
@@ -583,9 +558,13 @@ msg_free(struct msg **mp)
 		free(m->rcpts[i].key);
 		free(m->rcpts[i].del_alt);
 		free(m->rcpts[i].invalid);
+		free(m->rcpts[i].reply_text);
 	}
 	free(m->rcpts);
 	free(m->from);
+	free(m->from_args);
+	free(m->srs_note);
+	route_srs_unref(&m->srs);
 	free(m->client);
 	free(m->qid);
 	free(m->result);

@@ -37,6 +37,9 @@ struct msg_edits {
 	char **add; /* "<me@example.net>", each once */
 	size_t nadd;
 	bool discard; /* no recipient is left */
+	char *from;   /* the new envelope sender "<SRS0=...>", or NULL */
+	const char *from_args; /* the ESMTP parameters of MAIL FROM, for an
+				  MTA that wants them with the new sender */
 };
 
 struct msg;
@@ -63,7 +66,9 @@ void msg_set_queue_id(struct msg *m, const char *qid);
 const char *msg_queue_id(const struct msg *m);
 
 /*
- * msg_rcpt - decide one recipient (RCPT TO argument as given).  A
+ * msg_rcpt - decide one recipient (RCPT TO argument as given).  An SRS
+ * address in one of our SRS domains is forwarded to the address it
+ * stands for, or refused (550 5.7.1) when forged, altered or expired.  A
  * malformed address is refused 553 5.1.3 only when its domain is routed;
  * otherwise it passes untouched like any mail for other domains.
  */
@@ -79,13 +84,16 @@ void msg_eoh(struct msg *m, struct msg_reply *r);
 void msg_body(struct msg *m, size_t len, struct msg_reply *r);
 
 /*
- * msg_eom - the recipient edits of the whole message.  Forwarded
- * recipients are deleted and replaced by their destinations, dropped ones
- * deleted; a destination is added once, and not at all when it is already
- * a recipient that stays (mailboxes compared with route_addr_key, so as
- * routing.case_sensitive says).  Fills *e (free with msg_edits_free).
+ * msg_eom - the edits of the whole message.  Forwarded recipients are
+ * deleted and replaced by their destinations, dropped ones deleted; a
+ * destination is added once, and not at all when it is already a
+ * recipient that stays (mailboxes compared with route_addr_key, so as
+ * routing.case_sensitive says).  When a recipient is forwarded off this
+ * host the sender gets its SRS address (e->from).  Fills *e (free with
+ * msg_edits_free); *r defers the message when the sender could not be
+ * rewritten (the alias store failed).
  */
-void msg_eom(struct msg *m, struct msg_edits *e);
+void msg_eom(struct msg *m, struct msg_edits *e, struct msg_reply *r);
 
 /*
  * msg_late_refusal - at end of message, with late_refusals: the first

@@ -485,6 +485,16 @@ refuse "a socket in a missing directory" 0 "$tmp/nodir/r.sock" \
 	-c "$base" -p "unix:$tmp/nodir/r.sock"
 refuse "-P in a missing directory" 1 "$tmp/nodir/pid" \
 	-c "$base" -p "unix:$tmp/r.sock" -P "$tmp/nodir/pid"
+# SRS secrets: others must not read them, and they must be there.
+printf 'a-secret\n' >"$tmp/srs.secrets"
+chmod 644 "$tmp/srs.secrets"
+cf=$(conf srs "$tmp/r.sock")
+printf 'srs = { domain = "srs.example.net"; secrets_file = "%s"; };\n' \
+	"$tmp/srs.secrets" >>"$cf"
+refuse "SRS secrets readable by others" 1 \
+	"$tmp/srs.secrets: readable or writable by others" -c "$cf"
+rm -f "$tmp/srs.secrets"
+refuse "SRS secrets file missing" 1 "$tmp/srs.secrets" -c "$cf"
 
 reports=$(for f in "$tmp"/san/*; do
 	[ -e "$f" ] && echo "$f:" && head -30 "$f"

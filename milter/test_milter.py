@@ -200,20 +200,21 @@ def message(m, rcpts, headers=(("Subject", "test"),), body=b"hi\r\n",
 
 def test_rules(tmp, d, sock):
     m = session(sock)
-    check("negotiation asks for ADDRCPT and DELRCPT",
-          m.actions & 0x0C == 0x0C, "actions 0x%x" % m.actions)
+    check("negotiation asks for ADDRCPT, DELRCPT and CHGFROM",
+          m.actions & 0x4C == 0x4C, "actions 0x%x" % m.actions)
 
     # RCPT time: each recipient gets its own answer.
     m.mail("<sender@example.org>")
     check_eq("reject rule: 550 5.7.1 with the rule's text",
-             "550 5.7.1 Go away:\t100% sure", smtp(m.rcpt("<bad@example.com>")))
+             "550 5.7.1 <bad@example.com>: Recipient address rejected: "
+             "Go away:\t100% sure", smtp(m.rcpt("<bad@example.com>")))
     check_eq("reject rule without text: 550 5.7.1 default text",
-             "550 5.7.1 Recipient address rejected",
-             smtp(m.rcpt("<bad2@example.com>")))
+             "550 5.7.1 <bad2@example.com>: Recipient address rejected: "
+             "Access denied", smtp(m.rcpt("<bad2@example.com>")))
     r = m.rcpt("<nobody@example.com>")
-    check("unknown address in a routed domain: 550 5.1.1",
-          r.kind == "reply" and (r.code, r.xcode) == ("550", "5.1.1") and
-          r.text, smtp(r))
+    check_eq("unknown address in a routed domain: 550 5.1.1, Postfix's words",
+             "550 5.1.1 <nobody@example.com>: Recipient address rejected: "
+             "User unknown", smtp(r))
     check_eq("domain with unknown=pass: accepted", "continue",
              smtp(m.rcpt("<nobody@pass.example>")))
     check_eq("domain that is not routed: accepted", "continue",

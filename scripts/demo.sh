@@ -80,9 +80,20 @@ show_cmd() {
 echo
 echo "== starting a private Postfix (127.0.0.1:$SMTP_PORT), a sink playing"
 echo "   \"the rest of the internet\" (127.0.0.1:$SINK_PORT) and route-milter"
-e2e_rig
+# SRS: forwarded mail leaves with a sender in srs.example.net.
+openssl rand -base64 18 >"$E2E_TMP/srs.secrets" 2>/dev/null ||
+    head -c 18 /dev/urandom | base64 >"$E2E_TMP/srs.secrets"
+chmod 600 "$E2E_TMP/srs.secrets"
+e2e_rig "" "srs = { domain = \"srs.example.net\";" \
+    "        secrets_file = \"$E2E_TMP/srs.secrets\"; };"
+postconf -c "$E2E_TMP/mx/etc" -e \
+    "relay_domains = example.com example.net example.org srs.example.net" \
+    "internal_mail_filter_classes = bounce"
+postfix -c "$E2E_TMP/mx/etc" reload >/dev/null 2>&1
 postconf -c "$E2E_TMP/mx/etc" smtpd_milters non_smtpd_milters \
-    milter_default_action | sed 's/^/   main.cf: /'
+    milter_default_action relay_domains internal_mail_filter_classes |
+    sed 's/^/   main.cf: /'
+echo "   route-milter.conf: $(grep -F 'srs = ' "$MILTER_CONF") ..."""
 
 echo
 echo "== rules, added with milter-ctl (here: $CTL -c $MILTER_CONF)"
@@ -136,8 +147,15 @@ send old@example.com "to old@ (reject)"
 send nobody@example.net "to nobody@example.net (unknown)"
 send friend@example.org "to friend@example.org (not routed)"
 
-# Four routed messages plus the untouched one reach the sink.
-e2e_sink_wait 5 20
+# A bounce coming back to the SRS sender of the first forwarded message.
+srs=$("$CTL" -c "$MILTER_CONF" srs forward sender@example.org 2>/dev/null)
+e2e_message "$E2E_TMP/msg" MAILER-DAEMON@gmail.com "$srs" "bounce to SRS"
+e2e_send '<>' "$srs" "$E2E_TMP/msg"
+printf '   %-28s %s\n' "SRS0=... (a bounce, from <>)" \
+    "$(swaks_reply "$SWAKS_OUT" ".")"
+
+# Four routed messages, the untouched one and the bounce reach the sink.
+e2e_sink_wait 6 20
 e2e_queue_wait_empty mx 20
 sleep 1
 
@@ -151,6 +169,8 @@ grep -F 'result=' "$E2E_TMP/milter.log" | sed 's/^/   /'
 echo
 echo "   noreply@ was accepted and dropped, old@ and nobody@example.net were"
 echo "   refused during the SMTP session, so none of them reached the sink."
+echo "   Forwarded mail left with an SRS sender in srs.example.net (so SPF"
+echo "   passes at gmail.com); the bounce to it went back to sender@example.org."
 echo "   Messages are kept byte for byte in $E2E_TMP/sink (removed on exit;"
 echo "   set E2E_KEEP=1 to keep them)."
 

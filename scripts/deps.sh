@@ -5,7 +5,7 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 
 pkgs="autoconf automake libtool pkg-config make gcc
- libmilter-dev libconfig-dev libsqlite3-dev libidn2-dev
+ libmilter-dev libconfig-dev libsqlite3-dev libidn2-dev libssl-dev
  postfix swaks miltertest mandoc sqlite3 python3 python3-aiosmtpd
  iproute2 util-linux procps"
 
@@ -21,4 +21,20 @@ if [ -n "$missing" ]; then
 	    debconf-set-selections
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends $missing
+fi
+
+# postsrsd is only the yardstick the SRS tests and bench/srs compare
+# against.  Installing its package would start it as a system service on
+# ports 10001 and 10002, so its binary (which needs only libc) is unpacked
+# into a directory of its own instead; the tests start private instances.
+postsrsd_root=${ROUTE_TEST_TOOLS:-/var/lib/route-milter-test}/postsrsd
+if [ ! -x "$postsrsd_root/usr/sbin/postsrsd" ]; then
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get download -q postsrsd 2>/dev/null) || {
+		apt-get update -q
+		(cd "$tmp" && apt-get download -q postsrsd)
+	}
+	mkdir -p "$postsrsd_root"
+	dpkg-deb -x "$tmp"/postsrsd_*.deb "$postsrsd_root"
+	rm -rf "$tmp"
 fi

@@ -19,7 +19,8 @@ e2e_tests = \
 	tests/e2e/t_milter_kill.sh \
 	tests/e2e/t_loop.sh \
 	tests/e2e/t_delrcpt.sh \
-	tests/e2e/t_local_refuse.sh
+	tests/e2e/t_local_refuse.sh \
+	tests/e2e/t_srs.sh
 TESTS += $(e2e_tests)
 EXTRA_DIST += $(e2e_tests) \
 	tests/e2e/lib.sh \

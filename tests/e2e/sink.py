@@ -5,6 +5,8 @@
 # came off the wire after dot-unstuffing) in DIR/NNNN.eml, and its envelope
 # in DIR/NNNN.json ({"mail_from", "rcpt_tos"}); both are written to a
 # temporary name and renamed, so a test that sees the JSON can read both.
+# A recipient whose local part starts with "nosuchuser" is refused with
+# 550 5.1.1, so that a test can make Postfix send a real bounce.
 # "show", "summary" and "body" let shell scripts read what arrived without
 # parsing JSON.
 # Run it with /usr/bin/python3: other pythons may lack aiosmtpd.
@@ -31,6 +33,13 @@ class Keeper:
             f.flush()
             os.fsync(f.fileno())
         os.rename(tmp, path)
+
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        if address.lower().startswith("nosuchuser"):
+            return "550 5.1.1 <%s>: no such user here" % address
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 Ok"
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1

@@ -17,7 +17,7 @@ check_run "sendmail to a forwarded and a rejected recipient exits 0" \
 check_sink "sink: only a bounce to the sender, nothing forwarded" 1 \
     "<> cron@example.org"
 check_match "the bounce gives the rejected recipient and the rule's text" \
-    "rej@example.com>: No mail for rej" "$(tr -d '\r' <"$(e2e_sink_file 1)")"
+    "rej@example.com>: Recipient address rejected: No" "$(tr -d '\r' <"$(e2e_sink_file 1)")"
 e2e_queue_wait_empty mx 20
 check_eq "mx queue empty: nothing stuck in maildrop" "Mail queue is empty" \
     "$(postqueue -c "$E2E_TMP/mx/etc" -p)"

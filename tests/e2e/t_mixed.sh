@@ -16,7 +16,7 @@ e2e_send sender@example.org fwd@example.com,rej@example.com,drop@example.com \
 check_reply "RCPT fwd@example.com accepted" "RCPT TO:<fwd@example.com>" \
     '^250 2\.1\.5 '
 check_eq "RCPT rej@example.com refused with the rule's text" \
-    "550 5.7.1 No mail for rej, sorry" \
+    "550 5.7.1 <rej@example.com>: Recipient address rejected: No mail for rej, sorry" \
     "$(swaks_reply "$SWAKS_OUT" "RCPT TO:<rej@example.com>")"
 check_reply "RCPT drop@example.com accepted" "RCPT TO:<drop@example.com>" \
     '^250 2\.1\.5 '

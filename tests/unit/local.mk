@@ -5,7 +5,9 @@ unit_tests = \
 	tests/unit/test_rules_build \
 	tests/unit/test_store \
 	tests/unit/test_store_change \
-	tests/unit/test_config
+	tests/unit/test_config \
+	tests/unit/test_srs \
+	tests/unit/test_srs_use
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 unit_ldadd = libroute/libroute.la
@@ -27,3 +29,9 @@ tests_unit_test_store_change_SOURCES = tests/unit/test_store_change.c \
 tests_unit_test_store_change_LDADD = $(unit_ldadd)
 tests_unit_test_config_SOURCES = tests/unit/test_config.c tests/unit/test.h
 tests_unit_test_config_LDADD = $(unit_ldadd)
+tests_unit_test_srs_SOURCES = tests/unit/test_srs.c tests/unit/test_srs.h \
+	tests/unit/test.h
+tests_unit_test_srs_LDADD = $(unit_ldadd)
+tests_unit_test_srs_use_SOURCES = tests/unit/test_srs_use.c \
+	tests/unit/test_srs.h tests/unit/test.h
+tests_unit_test_srs_use_LDADD = $(unit_ldadd)

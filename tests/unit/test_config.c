@@ -38,6 +38,57 @@ write_file(const char *name, const char *text)
 	return path;
 }
 
+/* srs_field - field() for the srs and policyd groups. */
+static const char *
+srs_field(const struct route_config *cfg, const char *key, char *buf,
+	  size_t size)
+{
+	const struct route_srs_opts *o = &cfg->srs;
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	if (strcmp(key, "srs.domain") == 0)
+		return o->domain;
+	if (strcmp(key, "srs.secrets_file") == 0)
+		return o->secrets_file;
+	if (strcmp(key, "srs.separator") == 0)
+		snprintf(buf, size, "%c", o->separator);
+	else if (strcmp(key, "srs.hash_length") == 0)
+		snprintf(buf, size, "%u", o->hash_length);
+	else if (strcmp(key, "srs.hash_minimum") == 0)
+		snprintf(buf, size, "%u", o->hash_minimum);
+	else if (strcmp(key, "srs.max_age_days") == 0)
+		snprintf(buf, size, "%u", o->max_age_days);
+	else if (strcmp(key, "srs.hash_alphabet") == 0)
+		return o->alphabet == ROUTE_SRS_BASE64 ? "base64" : "base64url";
+	else if (strcmp(key, "srs.always_rewrite") == 0)
+		return o->always_rewrite ? "true" : "false";
+	else if (strcmp(key, "srs.local_domains") == 0) {
+		for (i = 0; i < o->nlocal_domains; i++)
+			len +=
+			    (size_t)snprintf(buf + len, size - len, "%s%s",
+					     i ? "," : "", o->local_domains[i]);
+	} else if (strcmp(key, "srs.overrides") == 0) {
+		for (i = 0; i < o->noverrides; i++)
+			len += (size_t)snprintf(buf + len, size - len,
+						"%s%s>%s", i ? "," : "",
+						o->overrides[i].routed_domain,
+						o->overrides[i].srs_domain);
+	} else if (strcmp(key, "policyd.socket") == 0)
+		return cfg->policyd_socket;
+	else if (strcmp(key, "policyd.user") == 0)
+		return cfg->policyd_user;
+	else if (strcmp(key, "policyd.group") == 0)
+		return cfg->policyd_group;
+	else if (strcmp(key, "policyd.socket_mode") == 0)
+		snprintf(buf, size, "%04o", cfg->policyd_socket_mode);
+	else if (strcmp(key, "policyd.pidfile") == 0)
+		return cfg->policyd_pidfile;
+	else
+		return "(no such key in the test)";
+	return buf;
+}
+
 /* field - the value of key in cfg as text, for table comparisons. */
 static const char *
 field(const struct route_config *cfg, const char *key)
@@ -70,6 +121,9 @@ field(const struct route_config *cfg, const char *key)
 		snprintf(buf, sizeof(buf), "%u", cfg->table.max_depth);
 	else if (strcmp(key, "log.facility") == 0)
 		return cfg->syslog_facility;
+	else if (strncmp(key, "srs.", 4) == 0 ||
+		 strncmp(key, "policyd.", 8) == 0)
+		return srs_field(cfg, key, buf, sizeof(buf));
 	else
 		return "(no such key in the test)";
 	return buf;
@@ -90,6 +144,21 @@ static const char *const defaults[][2] = {
     {"routing.case_sensitive", "false"},
     {"routing.max_depth", "8"},
     {"log.facility", "mail"},
+    {"srs.domain", NULL},
+    {"srs.secrets_file", NULL},
+    {"srs.separator", "="},
+    {"srs.hash_length", "4"},
+    {"srs.hash_minimum", "4"},
+    {"srs.max_age_days", "21"},
+    {"srs.hash_alphabet", "base64url"},
+    {"srs.always_rewrite", "false"},
+    {"srs.local_domains", ""},
+    {"srs.overrides", ""},
+    {"policyd.socket", NULL},
+    {"policyd.user", NULL},
+    {"policyd.group", NULL},
+    {"policyd.socket_mode", "0660"},
+    {"policyd.pidfile", NULL},
 };
 #define NDEFAULTS (sizeof(defaults) / sizeof(defaults[0]))
 
@@ -168,6 +237,56 @@ static const struct valid_test valid_config_tests[] = {
     {"log = { facility = \"daemon\"; };\n", {{"log.facility", "daemon"}}},
     {"log = { facility = \"user\"; };\n", {{"log.facility", "user"}}},
     {"log = { facility = \"local7\"; };\n", {{"log.facility", "local7"}}},
+    {"srs = {\n"
+     "  domain = \"SRS.Example.NET.\";\n"
+     "  secrets_file = \"/etc/route-milter/srs.secrets\";\n"
+     "  separator = \"+\";\n"
+     "  hash_length = 8;\n"
+     "  hash_minimum = 6;\n"
+     "  max_age_days = 30;\n"
+     "  hash_alphabet = \"base64\";\n"
+     "  always_rewrite = true;\n"
+     "  local_domains = [ \"Mail.Example.ORG\", \"b\xc3\xbc"
+     "cher.example\" ];\n"
+     "  overrides = ( { routed_domain = \"example.org\";\n"
+     "                  srs_domain = \"bounce.example.org\"; },\n"
+     "                { srs_domain = \"srs.example.com\";\n"
+     "                  routed_domain = \"Example.COM\"; } );\n"
+     "};\n",
+     {{"srs.domain", "srs.example.net"},
+      {"srs.secrets_file", "/etc/route-milter/srs.secrets"},
+      {"srs.separator", "+"},
+      {"srs.hash_length", "8"},
+      {"srs.hash_minimum", "6"},
+      {"srs.max_age_days", "30"},
+      {"srs.hash_alphabet", "base64"},
+      {"srs.always_rewrite", "true"},
+      {"srs.local_domains", "mail.example.org,xn--bcher-kva.example"},
+      {"srs.overrides",
+       "example.org>bounce.example.org,example.com>srs.example.com"}}},
+    {"srs = { domain = \"s.example\"; secrets_file = \"/s\";"
+     " hash_length = 20; hash_minimum = 1; max_age_days = 1023;"
+     " local_domains = ( \"a.example\" ); };\n",
+     {{"srs.domain", "s.example"},
+      {"srs.secrets_file", "/s"},
+      {"srs.hash_length", "20"},
+      {"srs.hash_minimum", "1"},
+      {"srs.max_age_days", "1023"},
+      {"srs.local_domains", "a.example"}}},
+    {"policyd = {\n"
+     "  socket = \"inet:10040@127.0.0.1\";\n"
+     "  user = \"route-policyd\";\n"
+     "  group = \"postfix\";\n"
+     "  socket_mode = \"0666\";\n"
+     "  pidfile = \"/run/route-milter/route-policyd.pid\";\n"
+     "};\n",
+     {{"policyd.socket", "inet:10040@127.0.0.1"},
+      {"policyd.user", "route-policyd"},
+      {"policyd.group", "postfix"},
+      {"policyd.socket_mode", "0666"},
+      {"policyd.pidfile", "/run/route-milter/route-policyd.pid"}}},
+    {"policyd = { socket = \"local:/run/p.sock\"; };\n",
+     {{"policyd.socket", "unix:/run/p.sock"}}},
     /* Empty groups are harmless. */
     {"milter = { };\nlimits = { };\nrouting = { };\nlog = { };\n", {{NULL}}},
 };
@@ -356,6 +475,57 @@ static const struct invalid_test invalid_config_tests[] = {
      "  max_depth = 100;\n"
      "};\n",
      "15: routing.max_depth: must be between 1 and 64"},
+    /* srs and policyd */
+    {"srs = { secrets_file = \"/s\"; };\n",
+     "1: srs.domain: required when the srs group is given"},
+    {"srs = {\n domain = \"s.example\";\n};\n",
+     "1: srs.secrets_file: required when the srs group is given"},
+    {"srs = { domain = \"s.example\"; secrets_file = \"/s\";\n"
+     "  hash_length = 4; hash_minimum = 5; };\n",
+     "1: srs.hash_minimum: 5 is more than srs.hash_length 4"},
+    {"srs = { domain = \"s..example\"; };\n", "1: srs.domain: "},
+    {"srs = { secrets_file = \"s\"; };\n",
+     "1: srs.secrets_file: the path must be absolute"},
+    {"srs = { separator = \"/\"; };\n",
+     "1: srs.separator: expected \"=\", \"+\" or \"-\""},
+    {"srs = { separator = \"==\"; };\n",
+     "1: srs.separator: expected \"=\", \"+\" or \"-\""},
+    {"srs = { hash_length = 21; };\n",
+     "1: srs.hash_length: must be between 1 and 20"},
+    {"srs = { hash_minimum = 0; };\n",
+     "1: srs.hash_minimum: must be between 1 and 20"},
+    {"srs = { max_age_days = 1024; };\n",
+     "1: srs.max_age_days: must be between 1 and 1023"},
+    {"srs = { hash_alphabet = \"hex\"; };\n",
+     "1: srs.hash_alphabet: expected \"base64url\" or \"base64\""},
+    {"srs = { always_rewrite = 1; };\n",
+     "1: srs.always_rewrite: expected true or false"},
+    {"srs = { local_domains = \"a.example\"; };\n",
+     "1: srs.local_domains: expected a list of domains"},
+    {"srs = { local_domains = [ \"a..b\" ]; };\n", "1: srs.local_domains: "},
+    {"srs = { overrides = ( { routed_domain = \"a.example\"; } ); };\n",
+     "1: srs.overrides: each override needs routed_domain and srs_domain"},
+    {"srs = { overrides = ( { routed_domain = \"a.example\";\n"
+     "  srs = \"b.example\"; } ); };\n",
+     "2: srs.overrides: unknown key srs"},
+    {"srs = { overrides = (\n"
+     "  { routed_domain = \"a.example\"; srs_domain = \"b.example\"; },\n"
+     "  { routed_domain = \"A.example\"; srs_domain = \"c.example\"; }"
+     " ); };\n",
+     "3: srs.overrides: a.example has two overrides"},
+    {"srs = { overrides = [ \"a\" ]; };\n",
+     "1: srs.overrides: expected a list"},
+    {"srs = { hash = 4; };\n", "1: srs.hash: unknown key"},
+    {"srs = \"s.example\";\n", "1: srs: expected a group { ... }"},
+    {"policyd = { socket = \"tcp:1@x\"; };\n",
+     "1: policyd.socket: expected \"unix:/path\""},
+    {"policyd = { user = \"a b\"; };\n",
+     "1: policyd.user: not a valid user or group name"},
+    {"policyd = { socket_mode = \"0999\"; };\n",
+     "1: policyd.socket_mode: expected an octal mode"},
+    {"policyd = { pidfile = \"p.pid\"; };\n",
+     "1: policyd.pidfile: the path must be absolute"},
+    {"policyd = { threads = 4; };\n", "1: policyd.threads: unknown key"},
 };
 
 /* ok_str - strings equal, either may be NULL. */

@@ -80,7 +80,7 @@ test_open_create(void)
 	CHECK(access(db, F_OK) == 0);
 	CHECK_INT(generation(s), 0);
 	check_pragma("journal_mode", "wal");
-	check_pragma("user_version", "1");
+	check_pragma("user_version", "2");
 	CHECK_INT(run(s, "domain add example.com", &err), 0);
 	route_store_close(&s);
 	CHECK(s == NULL);
@@ -90,7 +90,7 @@ test_open_create(void)
 	CHECK_INT(route_store_open(db, NULL, &s, &err), 0);
 	CHECK_INT(generation(s), 1);
 	check_pragma("journal_mode", "wal");
-	check_pragma("user_version", "1");
+	check_pragma("user_version", "2");
 	close_case(&s);
 }
 
@@ -113,7 +113,7 @@ test_open_refusals(void)
 	snprintf(
 	    path, sizeof(path),
 	    "store %s has schema version 99; this program understands up to "
-	    "1: upgrade route-milter",
+	    "2: upgrade route-milter",
 	    db);
 	CHECK_STR(err.msg, path);
 	check_pragma("user_version", "99");
@@ -553,6 +553,77 @@ test_rule_ids(void)
 	close_case(&s);
 }
 
+/* test_migrate_v1 - a store written with schema 1 (before SRS aliases)
+ * opens, gains the alias table and keeps its routing data. */
+static void
+test_migrate_v1(void)
+{
+	struct route_error err;
+	struct route_store *s;
+	char *sender = NULL;
+
+	if ((s = open_fresh(NULL)) == NULL)
+		return;
+	CHECK_INT(run(s, "domain add example.com", &err), 0);
+	route_store_close(&s);
+	CHECK_INT(file_exec(db, "DROP TABLE srs_aliases; "
+				"PRAGMA user_version = 1"),
+		  0);
+	check_pragma("user_version", "1");
+	CHECK_INT(route_store_open(db, NULL, &s, &err), 0);
+	check_pragma("user_version", "2");
+	CHECK_INT(generation(s), 1);
+	CHECK_INT(
+	    route_store_srs_alias_put(s, "ab", "x@example.org", 100, &err), 0);
+	CHECK_INT(route_store_srs_alias_get(s, "ab", 50, &sender, &err), 0);
+	CHECK_STR(sender, "x@example.org");
+	free(sender);
+	close_case(&s);
+}
+
+/* test_srs_aliases - keep, replace, expire and purge; none of it is a
+ * routing change. */
+static void
+test_srs_aliases(void)
+{
+	struct route_srs_aliases a;
+	struct route_error err;
+	struct route_store *s;
+	char *sender = NULL;
+	uint64_t n = 99;
+
+	if ((s = open_fresh(NULL)) == NULL)
+		return;
+	route_store_srs_aliases(s, &a);
+	CHECK(a.ctx == s);
+	CHECK_INT(a.put(a.ctx, "k1", "first@example.org", 1000, &err), 0);
+	CHECK_INT(a.put(a.ctx, "k2", "second@example.org", 2000, &err), 0);
+	CHECK_INT(a.get(a.ctx, "k1", 1000, &sender, &err), 0);
+	CHECK_STR(sender, "first@example.org");
+	free(sender);
+	sender = NULL;
+	/* expired at 1001: not returned, though still there until purged */
+	CHECK_INT(a.get(a.ctx, "k1", 1001, &sender, &err), 1);
+	CHECK(sender == NULL);
+	CHECK_INT(a.get(a.ctx, "nope", 0, &sender, &err), 1);
+	/* the same key again: newer sender, the later expiry wins */
+	CHECK_INT(a.put(a.ctx, "k1", "again@example.org", 500, &err), 0);
+	CHECK_INT(a.get(a.ctx, "k1", 900, &sender, &err), 0);
+	CHECK_STR(sender, "again@example.org");
+	free(sender);
+	sender = NULL;
+	CHECK_INT(route_store_srs_alias_purge(s, 1500, &n, &err), 0);
+	CHECK_INT(n, 1);
+	CHECK_INT(route_store_srs_alias_get(s, "k1", 0, &sender, &err), 1);
+	CHECK_INT(route_store_srs_alias_get(s, "k2", 1500, &sender, &err), 0);
+	CHECK_STR(sender, "second@example.org");
+	free(sender);
+	CHECK_INT(route_store_srs_alias_purge(s, 1500, NULL, &err), 0);
+	/* aliases are not routing: the generation did not move */
+	CHECK_INT(generation(s), 0);
+	close_case(&s);
+}
+
 int
 main(void)
 {
@@ -564,5 +635,7 @@ main(void)
 	test_tighter_opts();
 	test_match_spelling();
 	test_rule_ids();
+	test_migrate_v1();
+	test_srs_aliases();
 	return test_done();
 }

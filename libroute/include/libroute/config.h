@@ -16,12 +16,14 @@
 
 #include <libroute/error.h>
 #include <libroute/rules.h>
+#include <libroute/srs.h>
 
 /* Defaults of the limits and the poll period when the file does not set
  * them (route-milter.conf(5)); the routing defaults are in rules.h. */
 #define ROUTE_DEFAULT_MAX_SIZE (25u * 1024 * 1024)
 #define ROUTE_DEFAULT_MAX_RECEIVED 30
 #define ROUTE_DEFAULT_POLL_MS 500
+#define ROUTE_DEFAULT_POLICYD_SOCKET_MODE 0660
 
 /*
  * The fields are read-only for everyone.  A snapshot comes only from
@@ -43,6 +45,14 @@ struct route_config {
 	struct route_table_opts table; /* "routing.delimiters",
 					  "routing.case_sensitive",
 					  "routing.max_depth" */
+	struct route_srs_opts srs;     /* "srs" section; srs.domain is NULL
+					  when SRS is off */
+	char *policyd_socket;	       /* "policyd.socket", NULL: route-policyd
+					  uses its compiled-in default */
+	char *policyd_user;	       /* "policyd.user" or NULL */
+	char *policyd_group;	       /* "policyd.group" or NULL */
+	unsigned policyd_socket_mode;  /* "policyd.socket_mode" */
+	char *policyd_pidfile;	       /* "policyd.pidfile" or NULL */
 };
 
 /*

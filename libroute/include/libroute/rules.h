@@ -268,15 +268,26 @@ void route_decision_clear(struct route_decision *d);
  * route_decision_reply - the SMTP reply for a decision that refuses the
  * recipient, so the milter, the policy daemon and "milter-ctl test" show
  * the same words.  For ROUTE_REJECT sets *code_r "550", *xcode_r "5.7.1"
- * and *text_r the rule's text (or "Recipient address rejected"); for
- * ROUTE_UNKNOWN "550", "5.1.1", "Recipient address unknown"; returns 1.
- * For every other verdict sets the three to NULL and returns 0.  The
- * strings are constants or point into d; none of the out-pointers may be
- * NULL.  The text is plain: smfi_setreply() ignores a text with a lone
- * '%', so a libmilter caller must double each '%' first.
+ * and *text_r the rule's text (or "Access denied"); for ROUTE_UNKNOWN
+ * "550", "5.1.1", "User unknown"; returns 1.  For every other verdict
+ * sets the three to NULL and returns 0.  The strings are constants or
+ * point into d; none of the out-pointers may be NULL.  The text is the
+ * bare reason, as a Postfix policy service answers it: Postfix shows the
+ * sender route_rcpt_reply_text of it, and so must every program that
+ * sends the reply itself.  The text is plain: smfi_setreply() ignores a
+ * text with a lone '%', so a libmilter caller must double each '%' first.
  */
 int route_decision_reply(const struct route_decision *d, const char **code_r,
 			 const char **xcode_r, const char **text_r);
+
+/*
+ * route_rcpt_reply_text - the whole text a sender sees when recipient
+ * rcpt (as given at RCPT, with or without <>) is refused for text, in
+ * Postfix's form for its own recipient refusals:
+ * "<info@example.com>: Recipient address rejected: User unknown".
+ * Returns malloc'ed memory.
+ */
+char *route_rcpt_reply_text(const char *rcpt, const char *text);
 
 /* route_verdict_name - "forward", "drop", "reject", "unknown", "pass",
  * "not-routed". */

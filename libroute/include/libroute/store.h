@@ -23,9 +23,10 @@
 
 #include <libroute/error.h>
 #include <libroute/rules.h>
+#include <libroute/srs.h>
 
 /* Schema version this library writes and the newest it can read. */
-#define ROUTE_STORE_SCHEMA_VERSION 1
+#define ROUTE_STORE_SCHEMA_VERSION 2
 
 struct route_store;
 
@@ -128,12 +129,12 @@ int route_store_load(struct route_store *s, struct route_table **table_r,
  * table with the change (ROUTE_ECYCLE for a loop or a chain deeper than
  * max_depth): adding a domain or a rule, verifying a destination,
  * enabling a rule, turning a domain or its sub-addressing on, letting a
- * domain's unknown addresses pass must leave a table that builds.  Removing or disabling a rule and the other domain
- * settings can close a loop too (the addresses a rule caught fall through
- * to a catch-all that leads back); they are refused when the table built
- * before the change and would not after it, and let through when it did
- * not build before either (options tighter than the stored rules), so
- * that such a store can be repaired.
+ * domain's unknown addresses pass must leave a table that builds.  Removing or
+ * disabling a rule and the other domain settings can close a loop too (the
+ * addresses a rule caught fall through to a catch-all that leads back); they
+ * are refused when the table built before the change and would not after it,
+ * and let through when it did not build before either (options tighter than the
+ * stored rules), so that such a store can be repaired.
  *
  * A change that would leave everything as it is (verifying a verified
  * destination, setting a domain key to its value, enabling an enabled or
@@ -215,5 +216,32 @@ int route_store_audit_list(struct route_store *s, size_t limit,
 			   struct route_audit_entry **list_r, size_t *n_r,
 			   struct route_error *err);
 void route_store_audit_list_free(struct route_audit_entry **list, size_t n);
+
+/*
+ * SRS aliases: senders too long for an SRS local part, kept under a short
+ * key until they expire (srs.h).  They live beside the routing data but
+ * are not routing: writing one does not move the change counter and is
+ * not audited.  One handle must not be used by two threads at once.
+ *
+ * route_store_srs_alias_put - keep sender under key until expires,
+ * replacing the entry of the same key (an expiry already later is kept).
+ * route_store_srs_alias_get - 0 with the sender of key
+ * (malloc'ed) when it has not expired at now, 1 when there is none.
+ * route_store_srs_alias_purge - delete every entry expired at now; *n_r
+ * (may be NULL) gets how many; the daemons call it from time to time.
+ * All return -1 with ROUTE_ESYS on failure.
+ */
+int route_store_srs_alias_put(struct route_store *s, const char *key,
+			      const char *sender, int64_t expires,
+			      struct route_error *err);
+int route_store_srs_alias_get(struct route_store *s, const char *key,
+			      int64_t now, char **sender_r,
+			      struct route_error *err);
+int route_store_srs_alias_purge(struct route_store *s, int64_t now,
+				uint64_t *n_r, struct route_error *err);
+
+/* route_store_srs_aliases - the route_srs_aliases callbacks over s. */
+void route_store_srs_aliases(struct route_store *s,
+			     struct route_srs_aliases *a_r);
 
 #endif

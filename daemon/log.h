@@ -1,14 +1,25 @@
 /*
- * log.h - where route-milter's messages go: syslog, or stderr with -f.
+ * log.h - where a daemon's messages go: syslog, or stderr with -f.  Shared
+ * by route-milter and route-policyd.
  *
  * Daemon-wide lines (start, reload, store trouble) use log_info/warn/error.
  * Lines about one message use log_msg, which puts the queue id (or NOQUEUE)
  * first, as Postfix does, so one grep finds everything about a message.
  */
-#ifndef MILTER_LOG_H
-#define MILTER_LOG_H
+#ifndef DAEMON_LOG_H
+#define DAEMON_LOG_H
 
 #include <stdbool.h>
+
+/*
+ * log_set_program - the name lines carry: the syslog ident and the prefix
+ * of a line on stderr ("route-milter: ...").  Call it first, before any
+ * thread exists; the name is not copied.  Until then it is "route-milter".
+ */
+void log_set_program(const char *name);
+
+/* log_program - the name given to log_set_program. */
+const char *log_program(void);
 
 /*
  * log_open - send messages to stderr (to_stderr) or to syslog with the named

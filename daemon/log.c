@@ -1,5 +1,5 @@
 /*
- * log.c - route-milter's log sink: syslog in daemon mode, stderr with -f.
+ * log.c - a daemon's log sink: syslog in daemon mode, stderr with -f.
  *
  * Severity words follow Postfix ("warning: ", "error: ") so that the lines
  * read the same next to Postfix's own in the mail log.  Both sinks are
@@ -17,6 +17,7 @@
 #include "log.h"
 
 static bool log_stderr = true;
+static const char *log_name = "route-milter";
 
 static const struct {
 	const char *name;
@@ -27,6 +28,20 @@ static const struct {
     {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
     {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
 };
+
+/* log_set_program - the syslog ident and stderr prefix. */
+void
+log_set_program(const char *name)
+{
+	log_name = name;
+}
+
+/* log_program - the program name lines carry. */
+const char *
+log_program(void)
+{
+	return log_name;
+}
 
 /* log_open - choose the sink and, for syslog, the facility. */
 void
@@ -47,9 +62,9 @@ log_open(bool to_stderr, const char *facility)
 	 * shows those on stderr as well.
 	 */
 	if (to_stderr)
-		openlog("route-milter", LOG_PID | LOG_PERROR, fac);
+		openlog(log_name, LOG_PID | LOG_PERROR, fac);
 	else
-		openlog("route-milter", LOG_PID | LOG_NDELAY, fac);
+		openlog(log_name, LOG_PID | LOG_NDELAY, fac);
 }
 
 /*
@@ -75,7 +90,7 @@ log_vline(int prio, const char *prefix, const char *fmt, va_list ap)
 	}
 	va_end(again);
 	if (log_stderr)
-		fprintf(stderr, "route-milter: %s%s%s\n", prefix, sev, line);
+		fprintf(stderr, "%s: %s%s%s\n", log_name, prefix, sev, line);
 	else
 		syslog(prio, "%s%s%s", prefix, sev, line);
 	if (line != buf)

@@ -2,9 +2,10 @@
  * tables.c - current configuration and rule table snapshots, and the
  * thread that keeps the table in step with the store.
  *
- * Readers only take a reference under a mutex held for a pointer copy, so a
- * message never waits for a store read.  The store handle belongs to the
- * poll thread alone (libroute store handles are not thread-safe).
+ * Readers only take a reference under a mutex held for a pointer copy, so
+ * a message or a policy request never waits for a store read.  The store
+ * handle belongs to the poll thread alone (libroute store handles are not
+ * thread-safe).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -48,6 +49,7 @@ static uint64_t poll_failed_gen;
 static bool poll_have_failed;
 static bool poll_loaded;
 static char poll_last_err[ROUTE_ERROR_MAX];
+static const char *poll_while_none; /* tables_start's while_none */
 
 /* tables_same_string - strcmp that treats two NULLs as equal. */
 bool
@@ -79,9 +81,8 @@ poll_report(const struct route_error *err)
 		log_warn("store: %s; keeping the rule table of generation %llu",
 			 err->msg, (unsigned long long)poll_gen);
 	else
-		log_error("store: %s; messages are deferred with 451 4.3.0 "
-			  "until the rule table can be loaded",
-			  err->msg);
+		log_error("store: %s; %s until the rule table can be loaded",
+			  err->msg, poll_while_none);
 }
 
 /* poll_close - forget the store handle; the next poll reopens and reloads. */
@@ -231,7 +232,8 @@ poll_main(void *arg)
 
 /* tables_start - install the first config, load once, start polling. */
 int
-tables_start(struct route_config *cfg, struct route_error *err)
+tables_start(struct route_config *cfg, const char *while_none,
+	     struct route_error *err)
 {
 	pthread_condattr_t attr;
 	int rc;
@@ -241,6 +243,7 @@ tables_start(struct route_config *cfg, struct route_error *err)
 	pthread_cond_init(&tables_wake, &attr);
 	pthread_condattr_destroy(&attr);
 	tables_cfg = cfg;
+	poll_while_none = while_none;
 	poll_once();
 	rc = pthread_create(&tables_thread, NULL, poll_main, NULL);
 	if (rc != 0)

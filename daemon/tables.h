@@ -1,14 +1,16 @@
 /*
- * tables.h - the configuration and rule table that new messages use.
+ * tables.h - the configuration and rule table that new work uses, shared
+ * by route-milter and route-policyd.
  *
- * Both are immutable, reference-counted snapshots.  A message takes one
- * reference of each at MAIL FROM and keeps it to its end, so a reload or a
- * store change never alters a message in flight.  A background thread
+ * Both are immutable, reference-counted snapshots.  A message (a policy
+ * request) takes one reference of each when it starts and keeps it to its
+ * end, so a reload or a store change never alters one in flight.  A
+ * background thread
  * polls the store's change counter and swaps in a freshly built table; a
  * store that cannot be read leaves the last good table in place.
  */
-#ifndef MILTER_TABLES_H
-#define MILTER_TABLES_H
+#ifndef DAEMON_TABLES_H
+#define DAEMON_TABLES_H
 
 #include <stdbool.h>
 
@@ -20,14 +22,17 @@
  * tables_start - install cfg (the caller's reference is taken over), make a
  * first attempt to open the store and load its table, and start the poll
  * thread.  A store that cannot be read is logged and retried every
- * store_poll_ms; until it can, tables_table() returns NULL.  A store
- * file replaced under its path (moved into place, restored) is noticed by
- * its inode and reopened; a generation that fails to load is retried only
- * once it or the file changes.  Returns -1
+ * store_poll_ms; until it can, tables_table() returns NULL, and the log
+ * line says what the daemon does meanwhile in the words of while_none
+ * (e.g. "messages are deferred with 451 4.3.0"; a constant, not copied).
+ * A store file replaced under its path (moved into place, restored) is
+ * noticed by its inode and reopened; a generation that fails to load is
+ * retried only once it or the file changes.  Returns -1
  * with err set only when the thread cannot be started.  Call it with the
  * signals the daemon handles already blocked, so the thread inherits that.
  */
-int tables_start(struct route_config *cfg, struct route_error *err);
+int tables_start(struct route_config *cfg, const char *while_none,
+		 struct route_error *err);
 
 /*
  * tables_set_config - make cfg (reference taken over) the configuration of

@@ -1,0 +1,1 @@
+# bench/policyd.mk: route-policyd comes in the next commit.

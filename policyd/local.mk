@@ -1,0 +1,1 @@
+# policyd/local.mk: route-policyd comes in the next commit.
