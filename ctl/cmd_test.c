@@ -13,6 +13,7 @@
 
 #include <libroute/addr.h>
 #include <libroute/alloc.h>
+#include <libroute/srs.h>
 
 #include "ctl.h"
 
@@ -94,9 +95,84 @@ reply_line(const struct ctl_args *args, const struct route_decision *d)
 	return line;
 }
 
+/* in_srs_domain - whether rcpt's domain is one of the configured SRS
+ * domains (the configuration holds them normalised). */
+static bool
+in_srs_domain(const struct route_srs_opts *o, const char *rcpt)
+{
+	char *raw = route_path_domain(rcpt), *domain = NULL;
+	bool found = false;
+	size_t i;
+
+	if (raw != NULL && route_domain_normalise(raw, &domain, NULL) == 0) {
+		found = strcmp(domain, o->domain) == 0;
+		for (i = 0; i < o->noverrides && !found; i++)
+			found = strcmp(domain, o->overrides[i].srs_domain) == 0;
+	}
+	free(raw);
+	free(domain);
+	return found;
+}
+
+/*
+ * srs_decision - what the milter does with rcpt when it is an SRS address
+ * in one of our SRS domains, as a decision: a forward to the address it
+ * stands for, or a refusal with route_srs_reply's words.  Returns 1 with
+ * *d filled, 0 when rcpt is no such address (or SRS is off), -1 with the
+ * exit code in *exit_r after a failure it has reported.
+ */
+static int
+srs_decision(struct ctl *ctl, const char *rcpt, struct route_decision *d,
+	     int *exit_r)
+{
+	struct route_srs_aliases aliases;
+	const char *code, *xcode, *text;
+	struct route_srs *srs = NULL;
+	struct route_error err;
+	char *orig = NULL;
+	int rc;
+
+	/* The secrets are read only when they can matter. */
+	if (ctl->cfg->srs.domain == NULL ||
+	    !in_srs_domain(&ctl->cfg->srs, rcpt))
+		return 0;
+	if (route_srs_load(&ctl->cfg->srs, &srs, &err) == -1) {
+		*exit_r = ctl_fail(&err);
+		return -1;
+	}
+	route_store_srs_aliases(ctl->store, &aliases);
+	memset(d, 0, sizeof(*d));
+	rc = route_srs_rcpt(srs, rcpt, (int64_t)time(NULL), &aliases, &orig,
+			    &err);
+	route_srs_unref(&srs);
+	if (rc == 0)
+		return 0;
+	if (rc == -1 && err.code == ROUTE_ESYS) {
+		*exit_r = ctl_fail(&err);
+		return -1;
+	}
+	if (rc == 1) {
+		d->verdict = ROUTE_FORWARD;
+		d->dests = route_xcalloc(1, sizeof(*d->dests));
+		d->dests[0] = orig;
+		d->ndests = 1;
+		snprintf(d->why, sizeof(d->why),
+			 "a valid SRS address: mail to it goes back to %.200s",
+			 orig);
+		return 1;
+	}
+	route_srs_reply(&err, &code, &xcode, &text);
+	d->verdict = ROUTE_REJECT;
+	d->text = text;
+	snprintf(d->why, sizeof(d->why), "SRS address refused: %.200s",
+		 err.msg);
+	return 1;
+}
+
 /* test_print_json - the decision as one JSON object. */
 static void
-test_print_json(const struct ctl_args *args, const struct route_decision *d)
+test_print_json(const struct ctl_args *args, const struct route_decision *d,
+		bool srs)
 {
 	struct ctl_json j;
 	char *reply;
@@ -107,7 +183,8 @@ test_print_json(const struct ctl_args *args, const struct route_decision *d)
 	ctl_json_member_string(&j, "recipient", args->pos[0]);
 	ctl_json_member_string(&j, "sender", args->from);
 	ctl_json_member_string(&j, "action", route_verdict_name(d->verdict));
-	ctl_json_member_string(&j, "reason", route_reason_name(d->reason));
+	ctl_json_member_string(&j, "reason",
+			       srs ? "srs" : route_reason_name(d->reason));
 	ctl_json_key(&j, "rule_id");
 	if (d->rule_id != 0)
 		ctl_json_int(&j, d->rule_id);
@@ -129,7 +206,8 @@ test_print_json(const struct ctl_args *args, const struct route_decision *d)
 
 /* test_print_text - the decision as "key: value" lines. */
 static void
-test_print_text(const struct ctl_args *args, const struct route_decision *d)
+test_print_text(const struct ctl_args *args, const struct route_decision *d,
+		bool srs)
 {
 	char *reply;
 	size_t i;
@@ -138,7 +216,9 @@ test_print_text(const struct ctl_args *args, const struct route_decision *d)
 	if (args->from != NULL)
 		printf("sender: %s\n", args->from);
 	printf("action: %s\n", route_verdict_name(d->verdict));
-	if (d->rule_id != 0)
+	if (srs)
+		puts("matched: srs");
+	else if (d->rule_id != 0)
 		printf("matched: %s, rule %lld (%s)\n",
 		       route_reason_name(d->reason), (long long)d->rule_id,
 		       d->rule_match ? d->rule_match : "");
@@ -163,10 +243,17 @@ cmd_test(struct ctl *ctl, const struct ctl_args *args)
 	struct route_decision d;
 	struct route_table *t;
 	struct route_error err;
+	int srs, rc;
 
-	if (route_store_load(ctl->store, &t, NULL, &err) == -1)
+	/* The milter looks at SRS addresses first. */
+	if ((srs = srs_decision(ctl, args->pos[0], &d, &rc)) == -1)
+		return rc;
+	if (route_store_load(ctl->store, &t, NULL, &err) == -1) {
+		if (srs)
+			route_decision_clear(&d);
 		return ctl_fail(&err);
-	if (route_table_lookup(t, args->pos[0], &d, &err) == -1) {
+	}
+	if (!srs && route_table_lookup(t, args->pos[0], &d, &err) == -1) {
 		/* As the milter: 553 5.1.3 only in a domain it routes. */
 		if (err.code != ROUTE_EINVAL ||
 		    route_table_path_routed(t, args->pos[0])) {
@@ -176,9 +263,9 @@ cmd_test(struct ctl *ctl, const struct ctl_args *args)
 		malformed_not_routed(args->pos[0], &err, &d);
 	}
 	if (args->json)
-		test_print_json(args, &d);
+		test_print_json(args, &d, srs == 1);
 	else
-		test_print_text(args, &d);
+		test_print_text(args, &d, srs == 1);
 	route_decision_clear(&d);
 	route_table_unref(&t);
 	return CTL_EXIT_OK;

@@ -77,6 +77,23 @@ run srs reverse "$a1" --now $now
 check "reverse: SRS1 gives the first forwarder's SRS0 address" 0 \
     "SRS0=abcd=AB=orig.example=u@fwd.example"
 
+# milter-ctl test shows what the milter does with an SRS recipient.
+cur=$("$bin" -c "$conf" srs forward Alice@example.org 2>/dev/null)
+run test "$cur"
+if [ "$rc" = 0 ] && has "$tmp/out" "matched: srs" &&
+    has "$tmp/out" "destinations: Alice@example.org"; then
+	ok "test: a valid SRS address goes back to the sender"
+else
+	notok "test: a valid SRS address goes back to the sender"
+fi
+run test 'SRS0=AAAA=G3=example.org=Alice@srs.example.net'
+if [ "$rc" = 0 ] && has "$tmp/out" "action: reject" &&
+    has "$tmp/out" "reply: 550 5.7.1 <SRS0=AAAA=G3=example.org=Alice@srs.example.net>: Recipient address rejected: Invalid SRS address"; then
+	ok "test: a forged SRS address is refused with 550 5.7.1"
+else
+	notok "test: a forged SRS address is refused with 550 5.7.1"
+fi
+
 run srs forward bob@example.org --for example.com --now $now
 check "forward --for picks the override's SRS domain" 0 \
     'SRS0=ZZsS=G3=example.org=bob@bounce.example.com'
