@@ -9,6 +9,6 @@ CLEANFILES += bench/rules
 bench: bench/rules
 	@echo "== bench/rules"; ./bench/rules
 	@echo "== bench/latency"; $(SHELL) $(srcdir)/bench/latency
-	@$(MAKE) $(AM_MAKEFLAGS) bench-srs
+	@$(MAKE) $(AM_MAKEFLAGS) bench-srs bench-policyd
 
 .PHONY: bench

@@ -1,0 +1,266 @@
+/*
+ * proto.c - the policy delegation protocol parser and reply formatter (see
+ * proto.h).  Bytes are kept in one buffer per connection; a complete line
+ * is cut in place into its name and value, so a request costs no further
+ * allocation.  Attribute positions are kept as offsets from the start of
+ * the request, because the buffer moves when it grows or is compacted.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libroute/alloc.h>
+
+#include "proto.h"
+
+#define NO_EQ SIZE_MAX
+
+struct attr_off {
+	size_t name, value; /* offsets from the start of the request */
+};
+
+struct proto_parser {
+	struct proto_limits lim;
+	char *buf;
+	size_t len, cap;
+	size_t start; /* first octet of the current request */
+	size_t scan;  /* first octet of the next line to read */
+	size_t pos;   /* how far that line has been looked at */
+	size_t eq;    /* its first '=', or NO_EQ */
+	bool nul;     /* it holds a NUL */
+	struct attr_off *offs;
+	struct proto_attr *attrs; /* the request handed out */
+	size_t nattrs;
+	bool handed_out;    /* the request before scan was returned */
+	const char *failed; /* why, once malformed */
+};
+
+/* proto_limits_init - the default limits. */
+void
+proto_limits_init(struct proto_limits *l)
+{
+	l->line_max = PROTO_LINE_MAX;
+	l->attrs_max = PROTO_ATTRS_MAX;
+	l->request_max = PROTO_REQUEST_MAX;
+}
+
+/* proto_parser_new - an empty parser. */
+struct proto_parser *
+proto_parser_new(const struct proto_limits *limits)
+{
+	struct proto_parser *p = route_xcalloc(1, sizeof(*p));
+
+	if (limits != NULL)
+		p->lim = *limits;
+	else
+		proto_limits_init(&p->lim);
+	p->eq = NO_EQ;
+	p->offs = route_xcalloc(p->lim.attrs_max + 1, sizeof(*p->offs));
+	p->attrs = route_xcalloc(p->lim.attrs_max + 1, sizeof(*p->attrs));
+	return p;
+}
+
+/* proto_parser_free - release everything. */
+void
+proto_parser_free(struct proto_parser **p)
+{
+	if (*p == NULL)
+		return;
+	free((*p)->buf);
+	free((*p)->offs);
+	free((*p)->attrs);
+	free(*p);
+	*p = NULL;
+}
+
+/* drop_handed_out - forget the request returned last; it ends at scan. */
+static void
+drop_handed_out(struct proto_parser *p)
+{
+	if (!p->handed_out)
+		return;
+	p->handed_out = false;
+	p->start = p->scan;
+	p->nattrs = 0;
+}
+
+/* proto_feed - append bytes, moving the current request to the front. */
+void
+proto_feed(struct proto_parser *p, const void *data, size_t len)
+{
+	size_t need;
+
+	if (p->failed != NULL || len == 0)
+		return;
+	drop_handed_out(p);
+	if (p->start > 0) {
+		memmove(p->buf, p->buf + p->start, p->len - p->start);
+		p->len -= p->start;
+		p->scan -= p->start;
+		p->pos -= p->start;
+		if (p->eq != NO_EQ)
+			p->eq -= p->start;
+		p->start = 0;
+	}
+	need = p->len + len;
+	if (need > p->cap) {
+		p->cap = p->cap == 0 ? 1024 : p->cap;
+		while (p->cap < need)
+			p->cap *= 2;
+		p->buf = route_xrealloc(p->buf, p->cap);
+	}
+	memcpy(p->buf + p->len, data, len);
+	p->len += len;
+}
+
+/* fail - make the parser's error final. */
+static enum proto_status
+fail(struct proto_parser *p, const char *why, const char **why_r)
+{
+	p->failed = why;
+	if (why_r != NULL)
+		*why_r = why;
+	return PROTO_ERROR;
+}
+
+/* hand_out - the complete request that ends before scan. */
+static enum proto_status
+hand_out(struct proto_parser *p, struct proto_request *req_r)
+{
+	char *base = p->buf + p->start;
+	size_t i;
+
+	for (i = 0; i < p->nattrs; i++) {
+		p->attrs[i].name = base + p->offs[i].name;
+		p->attrs[i].value = base + p->offs[i].value;
+	}
+	req_r->attrs = p->attrs;
+	req_r->nattrs = p->nattrs;
+	p->handed_out = true;
+	return PROTO_REQUEST;
+}
+
+/*
+ * scan_line - look for the end of the line at scan, going on from where
+ * the last look stopped, and note its first '=' and any NUL on the way:
+ * one pass over each octet, however the line was cut into reads.
+ * Returns the offset of its LF, or NO_EQ (no offset) when it has none
+ * yet.
+ */
+static size_t
+scan_line(struct proto_parser *p)
+{
+	const char *b = p->buf;
+	size_t i;
+
+	for (i = p->pos; i < p->len; i++) {
+		if (b[i] == '\n') {
+			p->pos = i + 1;
+			return i;
+		}
+		if (b[i] == '=') {
+			if (p->eq == NO_EQ)
+				p->eq = i;
+		} else if (b[i] == '\0') {
+			p->nul = true;
+		}
+	}
+	p->pos = i;
+	return NO_EQ;
+}
+
+/* proto_next - parse lines until a request is complete. */
+enum proto_status
+proto_next(struct proto_parser *p, struct proto_request *req_r,
+	   const char **why_r)
+{
+	size_t ls, lf, n, eq;
+	bool nul;
+	char *line;
+
+	if (p->failed != NULL)
+		return fail(p, p->failed, why_r);
+	drop_handed_out(p);
+	for (;;) {
+		lf = scan_line(p);
+		if (lf == NO_EQ) {
+			/* One octet more than the limit may be a CR. */
+			if (p->len - p->scan > p->lim.line_max + 1)
+				return fail(p, "line too long", why_r);
+			if (p->len - p->start > p->lim.request_max)
+				return fail(p, "request too long", why_r);
+			return PROTO_MORE;
+		}
+		ls = p->scan;
+		eq = p->eq;
+		nul = p->nul;
+		p->scan = p->pos;
+		p->eq = NO_EQ;
+		p->nul = false;
+		line = p->buf + ls;
+		n = lf - ls;
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (n > p->lim.line_max)
+			return fail(p, "line too long", why_r);
+		if (lf + 1 - p->start > p->lim.request_max)
+			return fail(p, "request too long", why_r);
+		if (n == 0)
+			return hand_out(p, req_r);
+		if (nul)
+			return fail(p, "NUL byte in a line", why_r);
+		if (eq == NO_EQ)
+			return fail(p, "line without '='", why_r);
+		if (eq == ls)
+			return fail(p, "attribute without a name", why_r);
+		if (p->nattrs == p->lim.attrs_max)
+			return fail(p, "too many attributes", why_r);
+		p->buf[eq] = '\0';
+		line[n] = '\0';
+		p->offs[p->nattrs].name = ls - p->start;
+		p->offs[p->nattrs].value = eq + 1 - p->start;
+		p->nattrs++;
+	}
+}
+
+/* proto_pending - whether a request has begun and not ended. */
+bool
+proto_pending(const struct proto_parser *p)
+{
+	return p->len > (p->handed_out ? p->scan : p->start);
+}
+
+/* proto_get - the first value of name. */
+const char *
+proto_get(const struct proto_request *req, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < req->nattrs; i++)
+		if (strcmp(req->attrs[i].name, name) == 0)
+			return req->attrs[i].value;
+	return NULL;
+}
+
+/* proto_format_reply - "action=ACTION\n\n", control characters as '?'. */
+size_t
+proto_format_reply(const char *action, char *buf, size_t size)
+{
+	static const char head[] = "action=";
+	size_t alen = strlen(action), need = sizeof(head) - 1 + alen + 2, i;
+	unsigned char c;
+
+	if (need >= size) {
+		if (size > 0)
+			buf[0] = '\0';
+		return need;
+	}
+	memcpy(buf, head, sizeof(head) - 1);
+	for (i = 0; i < alen; i++) {
+		c = (unsigned char)action[i];
+		buf[sizeof(head) - 1 + i] =
+		    (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c;
+	}
+	memcpy(buf + need - 2, "\n\n", 3);
+	return need;
+}
