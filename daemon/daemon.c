@@ -209,3 +209,41 @@ daemon_socket_access(const char *path, unsigned mode, gid_t gid,
 	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) == -1)
 		fatal("chown %s to group %s: %s", path, group, strerror(errno));
 }
+
+/* daemon_parse_options - the options both daemons take. */
+void
+daemon_parse_options(int argc, char **argv, const char *prog,
+		     void (*usage)(int), struct daemon_options *o)
+{
+	int ch;
+
+	while ((ch = getopt(argc, argv, "c:p:fu:P:hV")) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'p':
+			o->socket = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'P':
+			o->pidfile = optarg;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		case 'V':
+			printf("%s %s\n", prog, PACKAGE_VERSION);
+			exit(0);
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+}

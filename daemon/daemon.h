@@ -90,4 +90,21 @@ gid_t daemon_find_group(const char *key, const char *group);
 void daemon_socket_access(const char *path, unsigned mode, gid_t gid,
 			  const char *group);
 
+/* The options both daemons take (route-milter(8), route-policyd(8)). */
+struct daemon_options {
+	const char *config;  /* -c */
+	const char *socket;  /* -p */
+	bool foreground;     /* -f */
+	const char *user;    /* -u */
+	const char *pidfile; /* -P */
+};
+
+/*
+ * daemon_parse_options - read -c -p -f -u -P into *o.  -h calls usage(0)
+ * and -V prints "PROG VERSION" and exits 0; an unknown option or an
+ * argument left over calls usage(2).  usage must not return.
+ */
+void daemon_parse_options(int argc, char **argv, const char *prog,
+			  void (*usage)(int), struct daemon_options *o);
+
 #endif

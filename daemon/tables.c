@@ -19,6 +19,7 @@
 #include <libroute/store.h>
 
 #include "log.h"
+#include "srs_state.h"
 #include "tables.h"
 
 static pthread_mutex_t tables_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -318,4 +319,38 @@ tables_stop(void)
 	pthread_mutex_unlock(&tables_lock);
 	route_table_unref(&old_table);
 	route_config_unref(&old_cfg);
+}
+
+/* tables_reload - a new configuration and SRS engine, or none at all. */
+void
+tables_reload(struct route_config *cfg, const struct route_error *err,
+	      bool to_stderr,
+	      bool (*start_only)(const struct route_config *old,
+				 const struct route_config *cfg),
+	      const char *what)
+{
+	struct route_error serr = {0};
+	struct route_config *old;
+
+	if (cfg == NULL) {
+		log_error("reload: %s; the running configuration stays",
+			  err->msg);
+		return;
+	}
+	if (srs_state_configure(cfg, &serr) == -1) {
+		log_error("reload: %s; the running configuration stays",
+			  serr.msg);
+		route_config_unref(&cfg);
+		return;
+	}
+	old = tables_config();
+	if (old != NULL && start_only(old, cfg))
+		log_warn("reload: the %s settings (socket, user, group, "
+			 "socket_mode, pidfile) take effect at the next start",
+			 what);
+	route_config_unref(&old);
+	log_open(to_stderr, cfg->syslog_facility);
+	log_info("configuration reloaded from %s",
+		 cfg->path != NULL ? cfg->path : "built-in defaults");
+	tables_set_config(cfg);
 }

@@ -42,6 +42,21 @@ int tables_start(struct route_config *cfg, const char *while_none,
 void tables_set_config(struct route_config *cfg);
 
 /*
+ * tables_reload - SIGHUP: make cfg (a freshly loaded configuration whose
+ * reference is taken over; NULL when loading failed with err) current,
+ * with its SRS engine (daemon/srs_state.h).  When the file or the SRS
+ * secrets fail, it logs why and the running configuration stays.  A
+ * change that start_only says takes a restart (the socket, user and the
+ * like) is logged as such, naming them as what.  to_stderr is where the
+ * daemon logs (log_open).
+ */
+void tables_reload(struct route_config *cfg, const struct route_error *err,
+		   bool to_stderr,
+		   bool (*start_only)(const struct route_config *old,
+				      const struct route_config *cfg),
+		   const char *what);
+
+/*
  * tables_config - a new reference to the current configuration, or NULL
  * after tables_stop (libmilter's session threads may still run then; a
  * message started that late is deferred).

@@ -11,8 +11,7 @@ milter_route_milter_SOURCES = \
 	milter/conn.c milter/conn.h \
 	milter/msg.c milter/msg.h milter/msg_int.h milter/msg_log.c \
 	milter/actions.c milter/actions.h \
-	milter/sockopt.c milter/sockopt.h \
-	milter/srs_state.c milter/srs_state.h
+	milter/sockopt.c milter/sockopt.h
 milter_route_milter_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/daemon
 milter_route_milter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS)
 milter_route_milter_LDFLAGS = -pthread -Wl,--wrap=accept -Wl,--wrap=read

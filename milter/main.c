@@ -30,15 +30,7 @@
 #include "srs_state.h"
 #include "tables.h"
 
-struct options {
-	const char *config;  /* -c */
-	const char *socket;  /* -p */
-	bool foreground;     /* -f */
-	const char *user;    /* -u */
-	const char *pidfile; /* -P */
-};
-
-static struct options opt;
+static struct daemon_options opt;
 static bool log_to_stderr = true; /* until daemonised */
 static int signal_pipe[2] = {-1, -1};
 static bool milter_done; /* smfi_main() has returned */
@@ -123,37 +115,30 @@ open_socket(const char *spec, const struct route_config *cfg)
 				     cfg->milter_group);
 }
 
-/* reload - SIGHUP: reread the configuration; a broken file changes nothing. */
+/* start_only_changed - the milter settings a reload cannot apply. */
+static bool
+start_only_changed(const struct route_config *old,
+		   const struct route_config *cfg)
+{
+	return !tables_same_string(old->milter_socket, cfg->milter_socket) ||
+	       !tables_same_string(old->milter_user, cfg->milter_user) ||
+	       !tables_same_string(old->milter_group, cfg->milter_group) ||
+	       !tables_same_string(old->milter_pidfile, cfg->milter_pidfile) ||
+	       old->milter_socket_mode != cfg->milter_socket_mode;
+}
+
+/*
+ * reload - SIGHUP: reread the configuration and the SRS secrets; when
+ * either fails, everything stays as it was.  After privileges were
+ * dropped the secrets file must be readable by the daemon's user.
+ */
 static void
 reload(void)
 {
 	struct route_error err = {0};
-	struct route_config *cfg = load_config(&err), *old;
 
-	if (cfg == NULL) {
-		log_error("reload: %s; the running configuration stays",
-			  err.msg);
-		return;
-	}
-	if (srs_state_configure(cfg, &err) == -1) {
-		log_error("reload: %s; the running configuration stays",
-			  err.msg);
-		route_config_unref(&cfg);
-		return;
-	}
-	old = tables_config();
-	if (!tables_same_string(old->milter_socket, cfg->milter_socket) ||
-	    !tables_same_string(old->milter_user, cfg->milter_user) ||
-	    !tables_same_string(old->milter_group, cfg->milter_group) ||
-	    !tables_same_string(old->milter_pidfile, cfg->milter_pidfile) ||
-	    old->milter_socket_mode != cfg->milter_socket_mode)
-		log_warn("reload: the milter settings (socket, user, group, "
-			 "socket_mode, pidfile) take effect at the next start");
-	route_config_unref(&old);
-	log_open(log_to_stderr, cfg->syslog_facility);
-	log_info("configuration reloaded from %s",
-		 cfg->path != NULL ? cfg->path : "built-in defaults");
-	tables_set_config(cfg);
+	tables_reload(load_config(&err), &err, log_to_stderr,
+		      start_only_changed, "milter");
 }
 
 /* on_signal - hand the signal to the main loop; async-signal-safe. */
@@ -279,43 +264,6 @@ start_milter_thread(const sigset_t *set, pthread_t *milter, int *rc)
 		fatal("cannot start the milter thread: %s", strerror(errno));
 }
 
-/* parse_options - fill opt from the command line. */
-static void
-parse_options(int argc, char **argv)
-{
-	int ch;
-
-	while ((ch = getopt(argc, argv, "c:p:fu:P:hV")) != -1) {
-		switch (ch) {
-		case 'c':
-			opt.config = optarg;
-			break;
-		case 'p':
-			opt.socket = optarg;
-			break;
-		case 'f':
-			opt.foreground = true;
-			break;
-		case 'u':
-			opt.user = optarg;
-			break;
-		case 'P':
-			opt.pidfile = optarg;
-			break;
-		case 'h':
-			usage(0);
-			break;
-		case 'V':
-			printf("route-milter %s\n", PACKAGE_VERSION);
-			exit(0);
-		default:
-			usage(2);
-		}
-	}
-	if (optind != argc)
-		usage(2);
-}
-
 /* main - start up, serve until SIGTERM/SIGINT, shut down. */
 int
 main(int argc, char **argv)
@@ -332,7 +280,7 @@ main(int argc, char **argv)
 	unsigned char sig;
 	ssize_t n;
 
-	parse_options(argc, argv);
+	daemon_parse_options(argc, argv, "route-milter", usage, &opt);
 	daemon_on_fatal(release_start);
 	log_open(true, NULL);
 	cfg = start_cfg = load_config(&err);

@@ -26,21 +26,14 @@
 #include "listen.h"
 #include "log.h"
 #include "policy.h"
+#include "srs_state.h"
 #include "server.h"
 #include "tables.h"
 
 #define MAX_WORKERS 8
 #define FD_RESERVE 64 /* descriptors kept for the store, logs and such */
 
-struct options {
-	const char *config;  /* -c */
-	const char *socket;  /* -p */
-	bool foreground;     /* -f */
-	const char *user;    /* -u */
-	const char *pidfile; /* -P */
-};
-
-static struct options opt;
+static struct daemon_options opt;
 static bool log_to_stderr = true; /* until daemonised */
 /* Start-up state that fatal() frees, so that a refusal half-way through
  * start-up leaves nothing for a leak checker to report. */
@@ -75,7 +68,7 @@ release_start(void)
 	route_config_unref(&start_cfg);
 	free(start_spec);
 	start_spec = NULL;
-	policy_stop();
+	srs_state_stop();
 }
 
 /* load_config - -c FILE, else the installed file, else the defaults. */
@@ -91,15 +84,17 @@ load_config(struct route_error *err)
 	return cfg;
 }
 
-/* load_srs - the SRS engine cfg asks for, or NULL when SRS is off. */
-static int
-load_srs(const struct route_config *cfg, struct route_srs **srs_r,
-	 struct route_error *err)
+/* start_only_changed - the policyd settings a reload cannot apply. */
+static bool
+start_only_changed(const struct route_config *old,
+		   const struct route_config *cfg)
 {
-	*srs_r = NULL;
-	if (cfg->srs.domain == NULL)
-		return 0;
-	return route_srs_load(&cfg->srs, srs_r, err);
+	return !tables_same_string(old->policyd_socket, cfg->policyd_socket) ||
+	       !tables_same_string(old->policyd_user, cfg->policyd_user) ||
+	       !tables_same_string(old->policyd_group, cfg->policyd_group) ||
+	       !tables_same_string(old->policyd_pidfile,
+				   cfg->policyd_pidfile) ||
+	       old->policyd_socket_mode != cfg->policyd_socket_mode;
 }
 
 /*
@@ -111,71 +106,9 @@ static void
 reload(void)
 {
 	struct route_error err = {0};
-	struct route_config *cfg = load_config(&err), *old;
-	struct route_srs *srs;
 
-	if (cfg == NULL) {
-		log_error("reload: %s; the running configuration stays",
-			  err.msg);
-		return;
-	}
-	if (load_srs(cfg, &srs, &err) == -1) {
-		log_error("reload: %s; the running configuration stays",
-			  err.msg);
-		route_config_unref(&cfg);
-		return;
-	}
-	old = tables_config();
-	if (!tables_same_string(old->policyd_socket, cfg->policyd_socket) ||
-	    !tables_same_string(old->policyd_user, cfg->policyd_user) ||
-	    !tables_same_string(old->policyd_group, cfg->policyd_group) ||
-	    !tables_same_string(old->policyd_pidfile, cfg->policyd_pidfile) ||
-	    old->policyd_socket_mode != cfg->policyd_socket_mode)
-		log_warn("reload: the policyd settings (socket, user, group, "
-			 "socket_mode, pidfile) take effect at the next start");
-	route_config_unref(&old);
-	log_open(log_to_stderr, cfg->syslog_facility);
-	log_info("configuration reloaded from %s",
-		 cfg->path != NULL ? cfg->path : "built-in defaults");
-	policy_set_srs(srs);
-	tables_set_config(cfg);
-}
-
-/* parse_options - fill opt from the command line. */
-static void
-parse_options(int argc, char **argv)
-{
-	int ch;
-
-	while ((ch = getopt(argc, argv, "c:p:fu:P:hV")) != -1) {
-		switch (ch) {
-		case 'c':
-			opt.config = optarg;
-			break;
-		case 'p':
-			opt.socket = optarg;
-			break;
-		case 'f':
-			opt.foreground = true;
-			break;
-		case 'u':
-			opt.user = optarg;
-			break;
-		case 'P':
-			opt.pidfile = optarg;
-			break;
-		case 'h':
-			usage(0);
-			break;
-		case 'V':
-			printf("route-policyd %s\n", PACKAGE_VERSION);
-			exit(0);
-		default:
-			usage(2);
-		}
-	}
-	if (optind != argc)
-		usage(2);
+	tables_reload(load_config(&err), &err, log_to_stderr,
+		      start_only_changed, "policyd");
 }
 
 /*
@@ -256,7 +189,6 @@ main(int argc, char **argv)
 	struct server_handlers handlers;
 	struct server_opts sopts;
 	struct route_config *cfg;
-	struct route_srs *srs;
 	struct server *srv;
 	const char *user, *pidfile;
 	char *spec;
@@ -265,7 +197,7 @@ main(int argc, char **argv)
 	sigset_t set;
 	int fd;
 
-	parse_options(argc, argv);
+	daemon_parse_options(argc, argv, "route-policyd", usage, &opt);
 	log_set_program("route-policyd");
 	daemon_on_fatal(release_start);
 	log_open(true, NULL);
@@ -286,9 +218,8 @@ main(int argc, char **argv)
 	if (user != NULL)
 		daemon_find_user(user, &uid, &gid);
 	/* The secrets are read now, while we may still be root. */
-	if (load_srs(cfg, &srs, &err) == -1)
+	if (srs_state_configure(cfg, &err) == -1)
 		fatal("%s", err.msg);
-	policy_set_srs(srs);
 
 	fd = open_listener(spec, cfg);
 	if (!opt.foreground) {
@@ -328,7 +259,7 @@ main(int argc, char **argv)
 	if (daemon_unix_path(spec) != NULL)
 		unlink(daemon_unix_path(spec));
 	tables_stop();
-	policy_stop();
+	srs_state_stop();
 	daemon_remove_pidfile();
 	free(spec);
 	log_info("stopped");

@@ -6,7 +6,6 @@
  * name (NOQUEUE at RCPT time unless Postfix opened its queue file early),
  * like Postfix's own "reject: RCPT" lines next to it in the mail log.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +17,8 @@
 #include "decide.h"
 #include "log.h"
 #include "policy.h"
+#include "srs_state.h"
 #include "tables.h"
-
-static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct route_srs *engine;
 
 /*
  * A worker's state: its own alias store handle (store handles are not
@@ -35,39 +32,6 @@ struct worker_state {
 	struct route_srs *srs;
 	int64_t now;
 };
-
-/* policy_set_srs - swap in a new engine. */
-void
-policy_set_srs(struct route_srs *srs)
-{
-	struct route_srs *old;
-
-	pthread_mutex_lock(&engine_lock);
-	old = engine;
-	engine = srs;
-	pthread_mutex_unlock(&engine_lock);
-	route_srs_unref(&old);
-}
-
-/* engine_ref - a reference to the current engine, or NULL. */
-static struct route_srs *
-engine_ref(void)
-{
-	struct route_srs *srs = NULL;
-
-	pthread_mutex_lock(&engine_lock);
-	if (engine != NULL)
-		srs = route_srs_ref(engine);
-	pthread_mutex_unlock(&engine_lock);
-	return srs;
-}
-
-/* policy_stop - release the engine. */
-void
-policy_stop(void)
-{
-	policy_set_srs(NULL);
-}
 
 /* worker_store - the worker's handle on the current store, or NULL. */
 static struct route_store *
@@ -170,7 +134,7 @@ batch_begin(void *ctx)
 	struct worker_state *ws = ctx;
 
 	ws->table = tables_table();
-	ws->srs = engine_ref();
+	ws->srs = srs_state_engine();
 	ws->now = (int64_t)time(NULL);
 }
 

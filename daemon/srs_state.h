@@ -9,8 +9,8 @@
  * thread under a mutex: it is used only for the rare long sender and for
  * bounces to one, so it never becomes a queue.
  */
-#ifndef MILTER_SRS_STATE_H
-#define MILTER_SRS_STATE_H
+#ifndef DAEMON_SRS_STATE_H
+#define DAEMON_SRS_STATE_H
 
 #include <libroute/config.h>
 #include <libroute/error.h>
