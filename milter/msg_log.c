@@ -94,7 +94,7 @@ add_rcpt(struct buf *b, const struct msg_rcpt *p)
 	if (p->d.rule_id != 0)
 		buf_add(b, " (rule %lld %s)", (long long)p->d.rule_id,
 			route_reason_name(p->d.reason));
-	else if (p->d.verdict != ROUTE_NOT_ROUTED)
+	else if (p->d.verdict != ROUTE_NOT_ROUTED && !p->srs_reversed)
 		buf_add(b, " (%s)", route_reason_name(p->d.reason));
 }
 
