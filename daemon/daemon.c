@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <libroute/alloc.h>
+#include <libroute/config.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -246,4 +247,17 @@ daemon_parse_options(int argc, char **argv, const char *prog,
 	}
 	if (optind != argc)
 		usage(2);
+}
+
+/* daemon_load_config - -c FILE, else the installed file, else defaults. */
+struct route_config *
+daemon_load_config(const struct daemon_options *o, struct route_error *err)
+{
+	struct route_config *cfg;
+
+	if (route_config_load_default(
+		o->config, ROUTE_CONFIG_FILE, ROUTE_STORE_DEFAULT,
+		ROUTE_MILTER_SOCKET_DEFAULT, &cfg, err) == -1)
+		return NULL;
+	return cfg;
 }

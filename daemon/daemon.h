@@ -13,6 +13,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include <libroute/config.h>
+#include <libroute/error.h>
+
 /*
  * fatal - log why start-up cannot go on (log_error), remove the pidfile
  * daemon_write_pidfile wrote, run the hook daemon_on_fatal installed, and
@@ -106,5 +109,13 @@ struct daemon_options {
  */
 void daemon_parse_options(int argc, char **argv, const char *prog,
 			  void (*usage)(int), struct daemon_options *o);
+
+/*
+ * daemon_load_config - the configuration a daemon runs with: the file of
+ * -c, else the installed file, else the built-in defaults
+ * (route_config_load_default).  Returns it, or NULL with err set.
+ */
+struct route_config *daemon_load_config(const struct daemon_options *o,
+					struct route_error *err);
 
 #endif

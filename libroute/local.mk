@@ -14,7 +14,7 @@ libroute_libroute_la_SOURCES = \
 	libroute/config.c \
 	libroute/config_path.c libroute/addr_norm.c libroute/rules_domain.c \
 	libroute/config_srs.c libroute/config_int.h \
-	libroute/srs.c libroute/srs_int.h libroute/srs_secrets.c libroute/srs_use.c \
+	libroute/srs.c libroute/srs_alias.c libroute/srs_int.h libroute/srs_secrets.c libroute/srs_use.c \
 	libroute/store_sqlite_srs.c
 libroute_libroute_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(LIBCONFIG_CFLAGS) $(IDN2_CFLAGS) \
 	$(CRYPTO_CFLAGS)

@@ -30,8 +30,6 @@
 #define SRS_DOMAIN_MAX (ROUTE_PATH_MAX - 2 - 1 - ROUTE_LOCAL_MAX)
 /* The pseudo-domain of alias keys: "_" is never a mail domain. */
 #define ALIAS_HOST "_"
-#define ALIAS_KEY_BYTES 16
-#define ALIAS_KEY_LEN (2 * ALIAS_KEY_BYTES)
 
 static const char stamp_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 static const char hash_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -452,35 +450,6 @@ quoted_local(const char *local)
 	return q;
 }
 
-/* alias_key - hex of the start of SHA-256 over mailbox: 32 characters. */
-static int
-alias_key(const char *mailbox, char key[ALIAS_KEY_LEN + 1],
-	  struct route_error *err)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
-	size_t i;
-
-	if (!EVP_Digest(mailbox, strlen(mailbox), md, &mdlen, EVP_sha256(),
-			NULL) ||
-	    mdlen < ALIAS_KEY_BYTES)
-		return route_error_set(err, ROUTE_ESYS,
-				       "srs: SHA-256 failed in OpenSSL");
-	for (i = 0; i < ALIAS_KEY_BYTES; i++)
-		snprintf(key + 2 * i, 3, "%02x", md[i]);
-	return 0;
-}
-
-/* store_failed - -1 with ROUTE_ESYS, keeping the store's own reason. */
-static int
-store_failed(struct route_error *err, const char *what)
-{
-	if (err != NULL && (err->code != ROUTE_ESYS || err->msg[0] == '\0'))
-		route_error_set(err, ROUTE_ESYS,
-				"srs: alias store failed to %s", what);
-	return -1;
-}
-
 /* forward_alias - keep mailbox under its key, sign the key instead. */
 static int
 forward_alias(const struct route_srs *srs, const char *mailbox,
@@ -497,11 +466,11 @@ forward_alias(const struct route_srs *srs, const char *mailbox,
 		return route_error_set(err, ROUTE_ESYS,
 				       "sender too long for SRS and no alias "
 				       "store");
-	if (alias_key(mailbox, key, err) == -1)
+	if (srs_alias_key(mailbox, key, err) == -1)
 		return -1;
 	route_error_clear(err);
 	if (aliases->put(aliases->ctx, key, mailbox, expires, err) == -1)
-		return store_failed(err, "keep a long sender");
+		return srs_store_failed(err, "keep a long sender");
 	make_stamp(now, stamp);
 	f[0] = span_of(stamp);
 	f[1] = span_of(ALIAS_HOST);
@@ -717,7 +686,7 @@ reverse_alias(struct span user, int64_t now,
 	route_error_clear(err);
 	rc = aliases->get(aliases->ctx, key, now, out_r, err);
 	if (rc == -1)
-		return store_failed(err, "look up an alias");
+		return srs_store_failed(err, "look up an alias");
 	if (rc == 1)
 		return invalid(err,
 			       "unknown alias key %s (expired or never "

@@ -69,19 +69,6 @@ release_start(void)
 	start_spec = NULL;
 }
 
-/* load_config - -c FILE, else the installed file, else the defaults. */
-static struct route_config *
-load_config(struct route_error *err)
-{
-	struct route_config *cfg;
-
-	if (route_config_load_default(
-		opt.config, ROUTE_CONFIG_FILE, ROUTE_STORE_DEFAULT,
-		ROUTE_MILTER_SOCKET_DEFAULT, &cfg, err) == -1)
-		return NULL;
-	return cfg;
-}
-
 /*
  * open_socket - let libmilter create the listening socket (removing a stale
  * unix socket first) while we are still root, then give a unix socket the
@@ -137,7 +124,7 @@ reload(void)
 {
 	struct route_error err = {0};
 
-	tables_reload(load_config(&err), &err, log_to_stderr,
+	tables_reload(daemon_load_config(&opt, &err), &err, log_to_stderr,
 		      start_only_changed, "milter");
 }
 
@@ -283,7 +270,7 @@ main(int argc, char **argv)
 	daemon_parse_options(argc, argv, "route-milter", usage, &opt);
 	daemon_on_fatal(release_start);
 	log_open(true, NULL);
-	cfg = start_cfg = load_config(&err);
+	cfg = start_cfg = daemon_load_config(&opt, &err);
 	if (cfg == NULL)
 		fatal("%s", err.msg);
 	/* The secrets are read now, while we may still be root. */

@@ -71,19 +71,6 @@ release_start(void)
 	srs_state_stop();
 }
 
-/* load_config - -c FILE, else the installed file, else the defaults. */
-static struct route_config *
-load_config(struct route_error *err)
-{
-	struct route_config *cfg;
-
-	if (route_config_load_default(
-		opt.config, ROUTE_CONFIG_FILE, ROUTE_STORE_DEFAULT,
-		ROUTE_MILTER_SOCKET_DEFAULT, &cfg, err) == -1)
-		return NULL;
-	return cfg;
-}
-
 /* start_only_changed - the policyd settings a reload cannot apply. */
 static bool
 start_only_changed(const struct route_config *old,
@@ -107,7 +94,7 @@ reload(void)
 {
 	struct route_error err = {0};
 
-	tables_reload(load_config(&err), &err, log_to_stderr,
+	tables_reload(daemon_load_config(&opt, &err), &err, log_to_stderr,
 		      start_only_changed, "policyd");
 }
 
@@ -201,7 +188,7 @@ main(int argc, char **argv)
 	log_set_program("route-policyd");
 	daemon_on_fatal(release_start);
 	log_open(true, NULL);
-	cfg = start_cfg = load_config(&err);
+	cfg = start_cfg = daemon_load_config(&opt, &err);
 	if (cfg == NULL)
 		fatal("%s", err.msg);
 	if (opt.socket != NULL) {
