@@ -142,31 +142,29 @@ hand_out(struct proto_parser *p, struct proto_request *req_r)
 
 /*
  * scan_line - look for the end of the line at scan, going on from where
- * the last look stopped, and note its first '=' and any NUL on the way:
- * one pass over each octet, however the line was cut into reads.
- * Returns the offset of its LF, or NO_EQ (no offset) when it has none
- * yet.
+ * the last look stopped, and note the line's first '=' and whether it
+ * holds a NUL.  memchr finds the LF (many octets per step); the '=' and
+ * the NUL are looked for once the line is whole, so each octet is read a
+ * few times at most, however the line was cut into reads.  Returns the
+ * offset of its LF, or NO_EQ (no offset) when it has none yet.
  */
 static size_t
 scan_line(struct proto_parser *p)
 {
-	const char *b = p->buf;
-	size_t i;
+	const char *b = p->buf, *lf, *eq;
+	size_t n;
 
-	for (i = p->pos; i < p->len; i++) {
-		if (b[i] == '\n') {
-			p->pos = i + 1;
-			return i;
-		}
-		if (b[i] == '=') {
-			if (p->eq == NO_EQ)
-				p->eq = i;
-		} else if (b[i] == '\0') {
-			p->nul = true;
-		}
+	lf = memchr(b + p->pos, '\n', p->len - p->pos);
+	if (lf == NULL) {
+		p->pos = p->len;
+		return NO_EQ;
 	}
-	p->pos = i;
-	return NO_EQ;
+	n = (size_t)(lf - (b + p->scan));
+	eq = memchr(b + p->scan, '=', n);
+	p->eq = eq != NULL ? (size_t)(eq - b) : NO_EQ;
+	p->nul = memchr(b + p->scan, '\0', n) != NULL;
+	p->pos = (size_t)(lf - b) + 1;
+	return (size_t)(lf - b);
 }
 
 /* proto_next - parse lines until a request is complete. */
