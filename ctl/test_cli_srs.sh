@@ -114,12 +114,14 @@ run srs forward "$a0" --now $now
 check_err "forward: our own SRS address stays" 0 \
     "milter-ctl: $a0: not rewritten: sender in an SRS domain"
 
+run srs forward a@example.org --now $now
+one_a=$(cat "$tmp/out")
+run srs forward b@example.org --now $now
+one_b=$(cat "$tmp/out")
 run srs forward a@example.org b@example.org --now $now
-if [ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 2 ]; then
-	ok "forward: one line for each sender"
-else
-	notok "forward: one line for each sender"
-fi
+check "forward: several senders, one line each, in order, as one by one" 0 \
+    "$one_a
+$one_b"
 
 # A sender whose SRS local part would pass 64 octets: a short address
 # through the store, never a cut one.
