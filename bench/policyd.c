@@ -350,6 +350,13 @@ report(const struct server *floor, const struct server *pd,
 		       loads[k], r, TARGET_POSTSRSD,
 		       verdict(r >= TARGET_POSTSRSD, &missed));
 	}
+	/* What any server gets at 2 connections is bounded by the wake-up
+	 * between the processors, not by its work: the floor does nothing
+	 * and still gets only this much more than postsrsd. */
+	if (srs->ok)
+		printf("2 conns  : floor / postsrsd         = %5.2f  (the most "
+		       "a server that waits for its requests gets here)\n",
+		       floor->fig[0].rate / srs->fig[0].rate);
 	printf("200 paced: route-policyd p99 = %.0f us  target < %.0f us  "
 	       "%s\n",
 	       pd->fig[2].p99_us, TARGET_P99_US,

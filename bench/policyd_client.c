@@ -134,6 +134,34 @@ connect_one(int port)
 	return fd;
 }
 
+/*
+ * first_answer - one request and its reply on a new connection, before
+ * the next is opened: connections come up one by one, as smtpd processes
+ * start, and a server with a short listen queue (postsrsd's) is not met
+ * with a burst of SYNs it drops, which would stall connect() for the
+ * kernel's one-second retry.  Returns -1 when the server is gone.
+ */
+static int
+first_answer(struct pb_conn *c, const struct pb_load *load)
+{
+	size_t elen = strlen(load->end);
+	ssize_t n;
+
+	if (send_next(c, load) == -1)
+		return -1;
+	c->len = 0;
+	do {
+		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len,
+			 0);
+		if (n <= 0)
+			return -1;
+		c->len += (size_t)n;
+	} while (c->len < elen ||
+		 memcmp(c->buf + c->len - elen, load->end, elen) != 0);
+	c->len = 0;
+	return 0;
+}
+
 /* record - one reply measured. */
 static void
 record(struct pb_figures *f, const struct pb_conn *c,
@@ -222,7 +250,7 @@ pb_run(int port, int nconns, double warmup, double secs, double think,
 		conns[i].next = ((size_t)i * 7919) % load->nreqs;
 		ev.events = EPOLLIN;
 		ev.data.ptr = &conns[i];
-		if (conns[i].fd == -1 ||
+		if (conns[i].fd == -1 || first_answer(&conns[i], load) == -1 ||
 		    epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev) == -1) {
 			fprintf(stderr,
 				"bench/policyd: connect to port %d: %s\n", port,

@@ -331,21 +331,37 @@ expand(const struct route_table *t, uint32_t r, unsigned depth,
 	return 0;
 }
 
+/*
+ * forward_expand - the final destinations of forward rule r, into *out
+ * (vec_init'ed here; the caller frees it).  Shared by the lookup and the
+ * verdict, so that both call the same forwards drops.
+ */
+static int
+forward_expand(const struct route_table *t, uint32_t r, struct rt_vec *out,
+	       struct route_error *err)
+{
+	struct rt_vec seen;
+	int rc;
+
+	vec_init(out);
+	vec_init(&seen);
+	vec_add(&seen, r);
+	rc = expand(t, r, 1, out, &seen, err);
+	vec_free(&seen);
+	return rc;
+}
+
 /* decide_forward - verdict, dests and why for a matching forward rule. */
 static int
 decide_forward(const struct route_table *t, uint32_t r,
 	       struct route_decision *d, struct rt_line *why,
 	       struct route_error *err)
 {
-	struct rt_vec out, seen;
+	struct rt_vec out;
 	size_t k;
 
-	vec_init(&out);
-	vec_init(&seen);
-	vec_add(&seen, r);
-	if (expand(t, r, 1, &out, &seen, err) == -1) {
+	if (forward_expand(t, r, &out, err) == -1) {
 		vec_free(&out);
-		vec_free(&seen);
 		return -1;
 	}
 	if (out.n == 0) {
@@ -364,7 +380,6 @@ decide_forward(const struct route_table *t, uint32_t r,
 		}
 	}
 	vec_free(&out);
-	vec_free(&seen);
 	return 0;
 }
 
@@ -407,7 +422,20 @@ decide_rule(const struct route_table *t, const struct rt_match *m,
 	return 0;
 }
 
-/* decide_unmatched - not routed, or the domain's default. */
+/* unmatched_verdict - no rule matched: not routed, or the domain's
+ * default for unknown addresses. */
+static enum route_verdict
+unmatched_verdict(const struct route_table *t, const struct rt_match *m)
+{
+	const struct rt_domain *dom;
+
+	if (m->domain == RT_NONE || !t->domains[m->domain].enabled)
+		return ROUTE_NOT_ROUTED;
+	dom = &t->domains[m->domain];
+	return dom->unknown == ROUTE_UNKNOWN_PASS ? ROUTE_PASS : ROUTE_UNKNOWN;
+}
+
+/* decide_unmatched - unmatched_verdict, and why. */
 static void
 decide_unmatched(const struct route_table *t, const struct route_addr *a,
 		 const struct rt_match *m, struct route_decision *d)
@@ -416,8 +444,8 @@ decide_unmatched(const struct route_table *t, const struct route_addr *a,
 	struct rt_line why;
 
 	rt_line_init(&why, d->why, sizeof(d->why));
+	d->verdict = unmatched_verdict(t, m);
 	if (m->domain == RT_NONE) {
-		d->verdict = ROUTE_NOT_ROUTED;
 		rt_line_add(&why, "domain ");
 		rt_line_add(&why, a->domain);
 		rt_line_add(&why, " is not routed");
@@ -425,7 +453,6 @@ decide_unmatched(const struct route_table *t, const struct route_addr *a,
 	}
 	dom = &t->domains[m->domain];
 	if (!dom->enabled) {
-		d->verdict = ROUTE_NOT_ROUTED;
 		rt_line_add(&why, "domain ");
 		rt_line_add(&why, dom->name);
 		rt_line_add(&why, " is disabled");
@@ -434,13 +461,27 @@ decide_unmatched(const struct route_table *t, const struct route_addr *a,
 	d->reason = ROUTE_BY_DEFAULT;
 	rt_line_add(&why, "no rule; domain ");
 	rt_line_add(&why, dom->name);
-	if (dom->unknown == ROUTE_UNKNOWN_PASS) {
-		d->verdict = ROUTE_PASS;
-		rt_line_add(&why, " passes unknown addresses to the MTA");
-	} else {
-		d->verdict = ROUTE_UNKNOWN;
-		rt_line_add(&why, " refuses unknown addresses");
+	rt_line_add(&why, d->verdict == ROUTE_PASS
+			      ? " passes unknown addresses to the MTA"
+			      : " refuses unknown addresses");
+}
+
+/*
+ * parse_rcpt - rcpt parsed for a lookup: 1 with *a_r to resolve, 0 when
+ * the path has no domain (not routed), -1 for the null path or a parse
+ * error.  *a_r is to be freed after 1 and 0.
+ */
+static int
+parse_rcpt(const char *rcpt, struct route_addr *a_r, struct route_error *err)
+{
+	if (route_addr_parse(rcpt, a_r, err) == -1)
+		return -1;
+	if (a_r->null_path) {
+		route_addr_free(a_r);
+		return route_error_set(err, ROUTE_EINVAL,
+				       "the null path <> is not a recipient");
 	}
+	return a_r->domain != NULL;
 }
 
 /* route_table_lookup - decide what happens to one recipient. */
@@ -450,17 +491,12 @@ route_table_lookup(const struct route_table *t, const char *rcpt,
 {
 	struct route_addr a;
 	struct rt_match m;
-	int rc = 0;
+	int rc;
 
 	memset(d, 0, sizeof(*d));
-	if (route_addr_parse(rcpt, &a, err) == -1)
+	if ((rc = parse_rcpt(rcpt, &a, err)) == -1)
 		return -1;
-	if (a.null_path) {
-		route_addr_free(&a);
-		return route_error_set(err, ROUTE_EINVAL,
-				       "the null path <> is not a recipient");
-	}
-	if (a.domain == NULL) {
+	if (rc == 0) {
 		d->verdict = ROUTE_NOT_ROUTED;
 		snprintf(d->why, sizeof(d->why), "address %s has no domain",
 			 a.local);
@@ -468,12 +504,119 @@ route_table_lookup(const struct route_table *t, const char *rcpt,
 		return 0;
 	}
 	rt_resolve(t, &a, &m);
+	rc = 0;
 	if (m.rule == RT_NONE)
 		decide_unmatched(t, &a, &m, d);
 	else if ((rc = decide_rule(t, &m, d, err)) == -1)
 		route_decision_clear(d);
 	route_addr_free(&a);
 	return rc;
+}
+
+/* route_table_verdict - route_table_lookup's verdict alone. */
+int
+route_table_verdict(const struct route_table *t, const char *rcpt,
+		    enum route_verdict *verdict_r, struct route_error *err)
+{
+	struct route_addr a;
+	struct rt_match m;
+	struct rt_vec out;
+	int rc;
+
+	*verdict_r = ROUTE_NOT_ROUTED;
+	if ((rc = parse_rcpt(rcpt, &a, err)) == -1)
+		return -1;
+	if (rc == 1)
+		rt_resolve(t, &a, &m);
+	route_addr_free(&a);
+	if (rc == 0)
+		return 0;
+	if (m.rule == RT_NONE) {
+		*verdict_r = unmatched_verdict(t, &m);
+		return 0;
+	}
+	switch (rt_rule_get(t, m.rule)->action) {
+	case ROUTE_ACTION_FORWARD:
+		rc = forward_expand(t, m.rule, &out, err);
+		*verdict_r = out.n > 0 ? ROUTE_FORWARD : ROUTE_DROP;
+		vec_free(&out);
+		return rc;
+	case ROUTE_ACTION_DROP:
+		*verdict_r = ROUTE_DROP;
+		return 0;
+	default:
+		*verdict_r = ROUTE_REJECT;
+		return 0;
+	}
+}
+
+/*
+ * guess_key - the key a lookup of rcpt tries first, when rcpt is a plain
+ * address (ASCII, no quoting, no source route), into key; its length, or
+ * 0 when rcpt is not plain (the parser would have to say what it is).
+ */
+static size_t
+guess_key(const struct route_table *t, const char *rcpt, char *key, size_t size)
+{
+	size_t n = strlen(rcpt), llen, dlen, i;
+	const char *at;
+	unsigned char c;
+
+	if (n >= 2 && rcpt[0] == '<' && rcpt[n - 1] == '>') {
+		rcpt++;
+		n -= 2;
+	}
+	if (n >= size || (at = memchr(rcpt, '@', n)) == NULL || at == rcpt)
+		return 0;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)rcpt[i];
+		if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\' ||
+		    c == '<' || c == '>')
+			return 0;
+	}
+	llen = (size_t)(at - rcpt);
+	dlen = n - llen - 1;
+	if (dlen > 0 && rcpt[n - 1] == '.')
+		dlen--;
+	route_local_fold_to(key, rcpt, llen, t->case_sensitive);
+	key[llen] = '@';
+	for (i = 0; i < dlen; i++) {
+		c = (unsigned char)at[1 + i];
+		key[llen + 1 + i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	return llen + 1 + dlen;
+}
+
+/* route_table_prefetch - start loading the slot of rcpt's likely key. */
+uint64_t
+route_table_prefetch(const struct route_table *t, const char *rcpt)
+{
+	char key[KEY_MAX];
+	size_t len = guess_key(t, rcpt, key, sizeof(key));
+	uint32_t hash;
+
+	if (len == 0)
+		return 0;
+	hash = rt_hash_str(key, len);
+	__builtin_prefetch(&t->rule_hash.slots[hash & t->rule_hash.mask]);
+	return (uint64_t)1 << 32 | hash;
+}
+
+/* route_table_prefetch_rule - start loading the rule the slot names. */
+void
+route_table_prefetch_rule(const struct route_table *t, uint64_t hint)
+{
+	const struct rt_hash *h = &t->rule_hash;
+	uint32_t hash = (uint32_t)hint, i;
+
+	if (hint == 0)
+		return;
+	for (i = hash & h->mask; h->slots[i].idx != RT_NONE;
+	     i = (i + 1) & h->mask)
+		if (h->slots[i].hash == hash) {
+			__builtin_prefetch(rt_rule_get(t, h->slots[i].idx));
+			return;
+		}
 }
 
 /* route_decision_clear - free the destinations and reset d. */

@@ -93,6 +93,8 @@ decide_request(const struct decide_in *in, const struct proto_request *req,
 	const char *code, *xcode, *text;
 	struct route_error err = {0};
 	struct route_decision d;
+	enum route_verdict v;
+	int rc;
 
 	if (state == NULL || strcmp(state, "RCPT") != 0 || rcpt == NULL ||
 	    rcpt[0] == '\0') {
@@ -105,7 +107,14 @@ decide_request(const struct decide_in *in, const struct proto_request *req,
 		defer(r, "no rule table loaded", DEFER_XCODE, DEFER_TEXT);
 		return;
 	}
-	if (route_table_lookup(in->table, rcpt, &d, &err) == -1) {
+	/* Most recipients are accepted: the verdict alone settles them, and
+	 * only a refusal pays for the words and the why. */
+	rc = route_table_verdict(in->table, rcpt, &v, &err);
+	if (rc == 0 && v != ROUTE_REJECT && v != ROUTE_UNKNOWN) {
+		dunno(r);
+		return;
+	}
+	if (rc == -1 || route_table_lookup(in->table, rcpt, &d, &err) == -1) {
 		if (err.code != ROUTE_EINVAL)
 			defer(r, err.msg, DEFER_XCODE, DEFER_TEXT);
 		else if (!route_table_path_routed(in->table, rcpt))
@@ -119,4 +128,23 @@ decide_request(const struct decide_in *in, const struct proto_request *req,
 	else
 		dunno(r);
 	route_decision_clear(&d);
+}
+
+/* decide_prefetch - the lookup hint for req's recipient. */
+uint64_t
+decide_prefetch(const struct decide_in *in, const struct proto_request *req)
+{
+	const char *rcpt = proto_get(req, "recipient");
+
+	return in->table != NULL && rcpt != NULL
+		   ? route_table_prefetch(in->table, rcpt)
+		   : 0;
+}
+
+/* decide_prefetch_rule - the second step of the hint. */
+void
+decide_prefetch_rule(const struct decide_in *in, uint64_t hint)
+{
+	if (in->table != NULL)
+		route_table_prefetch_rule(in->table, hint);
 }

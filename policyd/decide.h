@@ -56,4 +56,14 @@ struct decide_result {
 void decide_request(const struct decide_in *in, const struct proto_request *req,
 		    struct decide_result *r);
 
+/*
+ * decide_prefetch - route_table_prefetch for the recipient decide_request
+ * would look up in req: the hint for decide_prefetch_rule, 0 for a
+ * request that needs no lookup.  decide_prefetch_rule -
+ * route_table_prefetch_rule.
+ */
+uint64_t decide_prefetch(const struct decide_in *in,
+			 const struct proto_request *req);
+void decide_prefetch_rule(const struct decide_in *in, uint64_t hint);
+
 #endif

@@ -170,6 +170,20 @@ on_request(void *ctx, const char *peer, const struct proto_request *req,
 	action[len] = '\0';
 }
 
+/* on_prefetch - the lookup hints for a request about to be decided. */
+static void
+on_prefetch(void *ctx, const struct proto_request *req, int step,
+	    uint64_t *hint)
+{
+	struct worker_state *ws = ctx;
+	struct decide_in in = {ws->table, ws->srs, NULL, ws->now};
+
+	if (step == 0)
+		*hint = decide_prefetch(&in, req);
+	else
+		decide_prefetch_rule(&in, *hint);
+}
+
 /* on_dropped - a connection closed for a reason worth a line, or new
  * ones refused (peer NULL). */
 static void
@@ -192,5 +206,6 @@ policy_handlers(struct server_handlers *h_r)
 	h_r->batch_begin = batch_begin;
 	h_r->batch_end = batch_end;
 	h_r->request = on_request;
+	h_r->prefetch = on_prefetch;
 	h_r->dropped = on_dropped;
 }

@@ -27,7 +27,8 @@ struct proto_parser {
 	size_t scan;  /* first octet of the next line to read */
 	size_t pos;   /* how far that line has been looked at */
 	size_t eq;    /* its first '=', or NO_EQ */
-	bool nul;     /* it holds a NUL */
+	size_t nul;   /* the first NUL fed, or NO_EQ; never before scan,
+			 since the line holding it ends the parse */
 	struct attr_off *offs;
 	struct proto_attr *attrs; /* the request handed out */
 	size_t nattrs;
@@ -55,6 +56,7 @@ proto_parser_new(const struct proto_limits *limits)
 	else
 		proto_limits_init(&p->lim);
 	p->eq = NO_EQ;
+	p->nul = NO_EQ;
 	p->offs = route_xcalloc(p->lim.attrs_max + 1, sizeof(*p->offs));
 	p->attrs = route_xcalloc(p->lim.attrs_max + 1, sizeof(*p->attrs));
 	return p;
@@ -88,6 +90,7 @@ drop_handed_out(struct proto_parser *p)
 void
 proto_feed(struct proto_parser *p, const void *data, size_t len)
 {
+	const char *nul;
 	size_t need;
 
 	if (p->failed != NULL || len == 0)
@@ -100,6 +103,8 @@ proto_feed(struct proto_parser *p, const void *data, size_t len)
 		p->pos -= p->start;
 		if (p->eq != NO_EQ)
 			p->eq -= p->start;
+		if (p->nul != NO_EQ)
+			p->nul -= p->start;
 		p->start = 0;
 	}
 	need = p->len + len;
@@ -110,6 +115,9 @@ proto_feed(struct proto_parser *p, const void *data, size_t len)
 		p->buf = route_xrealloc(p->buf, p->cap);
 	}
 	memcpy(p->buf + p->len, data, len);
+	/* One look for a NUL per read, not one per line. */
+	if (p->nul == NO_EQ && (nul = memchr(data, '\0', len)) != NULL)
+		p->nul = p->len + (size_t)(nul - (const char *)data);
 	p->len += len;
 }
 
@@ -142,11 +150,11 @@ hand_out(struct proto_parser *p, struct proto_request *req_r)
 
 /*
  * scan_line - look for the end of the line at scan, going on from where
- * the last look stopped, and note the line's first '=' and whether it
- * holds a NUL.  memchr finds the LF (many octets per step); the '=' and
- * the NUL are looked for once the line is whole, so each octet is read a
- * few times at most, however the line was cut into reads.  Returns the
- * offset of its LF, or NO_EQ (no offset) when it has none yet.
+ * the last look stopped, and note the line's first '='.  memchr finds the
+ * LF (many octets per step); the '=' is looked for once the line is
+ * whole, so each octet is read a few times at most, however the line was
+ * cut into reads.  Returns the offset of its LF, or NO_EQ (no offset)
+ * when it has none yet.
  */
 static size_t
 scan_line(struct proto_parser *p)
@@ -162,7 +170,6 @@ scan_line(struct proto_parser *p)
 	n = (size_t)(lf - (b + p->scan));
 	eq = memchr(b + p->scan, '=', n);
 	p->eq = eq != NULL ? (size_t)(eq - b) : NO_EQ;
-	p->nul = memchr(b + p->scan, '\0', n) != NULL;
 	p->pos = (size_t)(lf - b) + 1;
 	return (size_t)(lf - b);
 }
@@ -191,10 +198,9 @@ proto_next(struct proto_parser *p, struct proto_request *req_r,
 		}
 		ls = p->scan;
 		eq = p->eq;
-		nul = p->nul;
+		nul = p->nul < lf;
 		p->scan = p->pos;
 		p->eq = NO_EQ;
-		p->nul = false;
 		line = p->buf + ls;
 		n = lf - ls;
 		if (n > 0 && line[n - 1] == '\r')
@@ -234,8 +240,11 @@ proto_get(const struct proto_request *req, const char *name)
 {
 	size_t i;
 
+	/* The first octet settles most of the 30-odd names Postfix sends
+	 * without a call. */
 	for (i = 0; i < req->nattrs; i++)
-		if (strcmp(req->attrs[i].name, name) == 0)
+		if (req->attrs[i].name[0] == name[0] &&
+		    strcmp(req->attrs[i].name, name) == 0)
 			return req->attrs[i].value;
 	return NULL;
 }

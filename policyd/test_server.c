@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,27 @@ on_request(void *ctx, const char *peer, const struct proto_request *req,
 	(void)peer;
 	decide_request(&in, req, &r);
 	snprintf(action, size, "%s", r.action);
+}
+
+/* What the prefetch hints saw: the server must give both steps, for
+ * the same request, with the hint of step 0 kept for step 1. */
+static atomic_long hinted[2], hint_lost;
+
+/* on_prefetch - the hints route-policyd gives, counted. */
+static void
+on_prefetch(void *ctx, const struct proto_request *req, int step,
+	    uint64_t *hint)
+{
+	struct decide_in in = {table, NULL, NULL, 0};
+
+	(void)ctx;
+	atomic_fetch_add(&hinted[step], 1);
+	if (step == 0)
+		*hint = decide_prefetch(&in, req);
+	else if (*hint != decide_prefetch(&in, req) || *hint == 0)
+		atomic_fetch_add(&hint_lost, 1);
+	else
+		decide_prefetch_rule(&in, *hint);
 }
 
 /* on_dropped - remember why, for the checks. */
@@ -326,6 +348,12 @@ test_crowd(void)
 		free(got);
 	}
 	CHECK_INT(good, N);
+	/* 500 requests at once arrive in batches: they were hinted, each
+	 * with both steps, and the answers above did not change. */
+	printf("# %ld requests hinted\n", atomic_load(&hinted[0]));
+	CHECK(atomic_load(&hinted[0]) >= 2);
+	CHECK_INT(atomic_load(&hinted[1]), atomic_load(&hinted[0]));
+	CHECK_INT(atomic_load(&hint_lost), 0);
 	printf("# 500 clients answered in %lld ms\n", ms_now() - t0);
 	CHECK(ms_now() - t0 < 1000);
 	/* The flood is answered in full once its client reads. */
@@ -453,6 +481,7 @@ main(void)
 	o.request_ms = REQUEST_MS;
 	o.max_conns = MAX_CONNS;
 	h.request = on_request;
+	h.prefetch = on_prefetch;
 	h.dropped = on_dropped;
 	s = server_start(lfd, &o, &h, &err);
 	CHECK(s != NULL);

@@ -112,6 +112,7 @@ check_lookup(const struct route_table *t, const struct valid_lookup_test *c)
 {
 	struct route_decision d;
 	struct route_error err;
+	enum route_verdict v;
 	char buf[1024];
 
 	printf("# lookup %s\n", c->rcpt);
@@ -125,6 +126,49 @@ check_lookup(const struct route_table *t, const struct valid_lookup_test *c)
 	if (c->why != NULL)
 		CHECK_STR(d.why, c->why);
 	route_decision_clear(&d);
+	/* The verdict alone (route-policyd's question) is always the same,
+	 * and so is the answer after the hints. */
+	route_table_prefetch_rule(t, route_table_prefetch(t, c->rcpt));
+	CHECK_INT(route_table_verdict(t, c->rcpt, &v, &err), 0);
+	CHECK_STR(route_verdict_name(v), route_verdict_name(c->verdict));
+}
+
+/*
+ * test_prefetch - which recipients get a hint: a plain address is hinted
+ * with the key the lookup will use (so spellings of one mailbox share
+ * it), and anything the parser must work out is left alone.
+ */
+static void
+test_prefetch(const struct route_table *t)
+{
+	static const char *const same[] = {
+	    "<info@example.com>", "INFO@Example.COM", "info@example.com.",
+	    "<Info@EXAMPLE.com.>"};
+	static const char *const unhinted[] = {
+	    "<>",
+	    "postmaster",
+	    "<postmaster>",
+	    "\"a b\"@example.com",
+	    "info@B\u00fccher.example",
+	    "<@relay.example:info@example.com>",
+	    "@example.com",
+	    "<info@example.com",
+	    "info@exa mple.com",
+	    ""};
+	uint64_t h = route_table_prefetch(t, "info@example.com");
+	size_t i;
+
+	CHECK(h != 0);
+	CHECK(route_table_prefetch(t, "info2@example.com") != h);
+	for (i = 0; i < sizeof(same) / sizeof(*same); i++) {
+		printf("# hint for %s\n", same[i]);
+		CHECK(route_table_prefetch(t, same[i]) == h);
+	}
+	for (i = 0; i < sizeof(unhinted) / sizeof(*unhinted); i++) {
+		printf("# no hint for %s\n", unhinted[i]);
+		CHECK(route_table_prefetch(t, unhinted[i]) == 0);
+	}
+	route_table_prefetch_rule(t, 0); /* nothing to do, nothing done */
 }
 
 static void
@@ -133,6 +177,7 @@ test_lookups(void)
 	struct route_table *t = fixture();
 	struct route_decision d;
 	struct route_error err;
+	enum route_verdict v;
 	bool pending;
 	size_t i;
 
@@ -143,6 +188,7 @@ test_lookups(void)
 	for (i = 0;
 	     i < sizeof(valid_lookup_tests) / sizeof(*valid_lookup_tests); i++)
 		check_lookup(t, &valid_lookup_tests[i]);
+	test_prefetch(t);
 
 	/* rule_match is the rule as people wrote it, not the address. */
 	CHECK_INT(route_table_lookup(t, "info+x@example.com", &d, &err), 0);
@@ -163,6 +209,11 @@ test_lookups(void)
 	CHECK_INT(d.ndests, 0);
 	CHECK_INT(route_table_lookup(t, "", &d, &err), -1);
 	CHECK_INT(route_table_lookup(t, "a@@example.com", &d, &err), -1);
+	CHECK_INT(err.code, ROUTE_EINVAL);
+	CHECK_INT(route_table_verdict(t, "<>", &v, &err), -1);
+	CHECK_STR(err.msg, "the null path <> is not a recipient");
+	CHECK_INT(v, ROUTE_NOT_ROUTED);
+	CHECK_INT(route_table_verdict(t, "a@@example.com", &v, &err), -1);
 	CHECK_INT(err.code, ROUTE_EINVAL);
 
 	CHECK_INT(route_table_rule_active(t, 1), 1);

@@ -261,6 +261,40 @@ struct route_decision {
 int route_table_lookup(const struct route_table *t, const char *rcpt,
 		       struct route_decision *d, struct route_error *err);
 
+/*
+ * route_table_verdict - the verdict route_table_lookup gives rcpt, and
+ * nothing else: no destinations are copied and no why is written, so a
+ * caller that only accepts or refuses (route-policyd, asked about every
+ * recipient Postfix sees) pays for the lookup order alone.  A forward is
+ * still expanded, so a forward whose every destination drops is
+ * ROUTE_DROP here too.  Returns 0 with *verdict_r, or -1 with the errors
+ * of route_table_lookup (and *verdict_r ROUTE_NOT_ROUTED).  A caller that
+ * refuses calls route_table_lookup for the words and the why.
+ */
+int route_table_verdict(const struct route_table *t, const char *rcpt,
+			enum route_verdict *verdict_r, struct route_error *err);
+
+/*
+ * route_table_prefetch, route_table_prefetch_rule - hints that rcpt is
+ * about to be looked up, for a caller that has many recipients at once.
+ * In a table much bigger than the processor's caches a lookup waits twice
+ * for memory, for the hash slot and then for the rule it names; asked one
+ * after another, a batch waits twice per recipient.  Call
+ * route_table_prefetch for every recipient of the batch (it starts
+ * loading the slot and returns at once), then route_table_prefetch_rule
+ * with what each returned (the slot is there by now: it starts loading
+ * the rule), then look them up: the waits of the batch overlap.  For a
+ * single recipient they only cost time.
+ *
+ * The key is worked out from rcpt as written when rcpt is a plain ASCII
+ * address; for any other route_table_prefetch returns 0, which
+ * route_table_prefetch_rule ignores.  A wrong guess only loads something
+ * that is not used.  Neither changes anything, and the answer of a lookup
+ * never depends on them.
+ */
+uint64_t route_table_prefetch(const struct route_table *t, const char *rcpt);
+void route_table_prefetch_rule(const struct route_table *t, uint64_t hint);
+
 /* route_decision_clear - free what a lookup allocated in d. */
 void route_decision_clear(struct route_decision *d);
 
