@@ -51,6 +51,7 @@
 #define PAUSE_MS 100	 /* listener rest after running out of fds */
 #define ACTION_MAX 1024	 /* an action's octets */
 #define MAX_WAIT_MS 1000 /* longest epoll_wait between deadline checks */
+#define EVENTS_MAX 256	 /* events taken per wake-up */
 #define HINT_MIN 4	 /* events in a wake-up worth reading all first */
 
 struct conn;
@@ -305,13 +306,15 @@ conn_flush(struct worker *w, struct conn *c)
 
 /*
  * conn_serve - answer what c has sent and send the replies, then choose
- * what to wait for and which clock runs.  Reading stops while a reply is
- * unsent, so a client that does not read cannot make us hold more.
+ * what to wait for and which clock runs (answered: requests of c were
+ * already answered by conn_work in this wake-up).  Reading stops while a
+ * reply is unsent, so a client that does not read cannot make us hold
+ * more.
  */
 static void
-conn_serve(struct worker *w, struct conn *c, int64_t now)
+conn_serve(struct worker *w, struct conn *c, int64_t now, bool answered)
 {
-	bool answered = false, more, unsent;
+	bool more, unsent;
 
 	do {
 		more = conn_work(w, c, &answered);
@@ -497,14 +500,18 @@ prefetch(struct worker *w, const struct epoll_event *evs, int n)
  * serve_events - the events of one wake-up.  With few, each connection
  * is answered as soon as it is read, so the first reply leaves at once.
  * With HINT_MIN or more (a busy server) and a prefetch handler, every
- * connection is read first, the handler hints all the requests, and then
- * they are answered: the memory waits of the lookups overlap, which is
- * worth more than the microsecond the first reply waits.
+ * connection is read first, the handler hints all the requests, all are
+ * decided, and then the replies are sent together: the memory waits of
+ * the lookups overlap, and the clients are woken in one burst rather
+ * than between decisions (a client that went back to sleep in a gap
+ * costs the sender a cross-processor wake-up).  That is worth more than
+ * the microseconds the first reply waits.
  */
 static void
 serve_events(struct worker *w, struct epoll_event *evs, int n, int64_t now)
 {
 	bool batch = n >= HINT_MIN && w->srv->h.prefetch != NULL;
+	bool answered[EVENTS_MAX] = {false};
 	struct conn *c;
 	int i;
 
@@ -515,7 +522,7 @@ serve_events(struct worker *w, struct epoll_event *evs, int n, int64_t now)
 		else if (!conn_read(w, c, evs[i].events))
 			evs[i].data.ptr = NULL;
 		else if (!batch)
-			conn_serve(w, c, now);
+			conn_serve(w, c, now, false);
 	}
 	if (!batch)
 		return;
@@ -523,7 +530,12 @@ serve_events(struct worker *w, struct epoll_event *evs, int n, int64_t now)
 	for (i = 0; i < n; i++) {
 		c = evs[i].data.ptr;
 		if (c != NULL && c != (void *)&listen_marker)
-			conn_serve(w, c, now);
+			conn_work(w, c, &answered[i]);
+	}
+	for (i = 0; i < n; i++) {
+		c = evs[i].data.ptr;
+		if (c != NULL && c != (void *)&listen_marker)
+			conn_serve(w, c, now, answered[i]);
 	}
 }
 
@@ -533,14 +545,14 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct server *s = w->srv;
-	struct epoll_event evs[64];
+	struct epoll_event evs[EVENTS_MAX];
 	int64_t now = now_ms();
 	int i, n, wait = expire(w, now);
 
 	if (s->h.worker_start != NULL)
 		w->ctx = s->h.worker_start(s->h.arg);
 	while (!atomic_load(&s->stopping)) {
-		n = epoll_wait(w->epfd, evs, 64, wait);
+		n = epoll_wait(w->epfd, evs, EVENTS_MAX, wait);
 		now = now_ms();
 		if (n > 0 && s->h.batch_begin != NULL)
 			s->h.batch_begin(w->ctx);
