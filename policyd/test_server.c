@@ -452,6 +452,51 @@ test_limit(void)
 		close(fds[i]);
 }
 
+/*
+ * test_no_fds - the process runs out of descriptors while a client is
+ * waiting to be accepted: the listener says so once and rests, the
+ * client stays in the queue, and it is answered as soon as descriptors
+ * are there again.
+ */
+static void
+test_no_fds(void)
+{
+	static int spare[256];
+	struct rlimit old, low;
+	int fd, n = 0, i;
+	char *got, *d;
+
+	getrlimit(RLIMIT_NOFILE, &old);
+	low = old;
+	/* A few descriptors above the highest in use, then none left. */
+	fd = dup(0);
+	low.rlim_cur = (rlim_t)fd + 16;
+	close(fd);
+	setrlimit(RLIMIT_NOFILE, &low);
+	while (n < 256 && (spare[n] = dup(0)) != -1)
+		n++;
+	CHECK(n > 0 && n < 256);
+	close(spare[--n]); /* room for the client's own socket */
+	fd = client();
+	CHECK(fd != -1);
+	send_all(fd, REQ("x@example.org"), strlen(REQ("x@example.org")));
+	usleep(350 * 1000); /* several tries of the listener */
+	d = drops_take();
+	CHECK_STR(d, "listener: cannot accept connections: Too many open "
+		     "files; trying again every 100 ms\n");
+	free(d);
+	setrlimit(RLIMIT_NOFILE, &old);
+	for (i = 0; i < n; i++)
+		close(spare[i]);
+	got = read_replies(fd, 1, 2000);
+	CHECK_STR(got, "action=DUNNO\n\n");
+	free(got);
+	d = drops_take();
+	CHECK_STR(d, "");
+	free(d);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -492,6 +537,8 @@ main(void)
 	test_timeouts();
 	usleep(100 * 1000); /* the server sees those three go */
 	test_limit();
+	usleep(100 * 1000); /* the server sees those go */
+	test_no_fds();
 	server_stop(&s);
 	CHECK(s == NULL);
 	close(lfd);
