@@ -554,11 +554,13 @@ worker_main(void *arg)
 	while (!atomic_load(&s->stopping)) {
 		n = epoll_wait(w->epfd, evs, EVENTS_MAX, wait);
 		now = now_ms();
-		if (n > 0 && s->h.batch_begin != NULL)
-			s->h.batch_begin(w->ctx);
+		/* Nothing after the stop is served; the batch hooks must
+		 * pair, so cut before the first is called. */
 		for (i = 0; i < n; i++)
 			if (evs[i].data.ptr == &stop_marker)
 				n = i;
+		if (n > 0 && s->h.batch_begin != NULL)
+			s->h.batch_begin(w->ctx);
 		serve_events(w, evs, n, now);
 		if (n > 0 && s->h.batch_end != NULL)
 			s->h.batch_end(w->ctx);
