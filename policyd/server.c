@@ -473,29 +473,6 @@ expire(struct worker *w, int64_t now)
 	return (int)(next - now);
 }
 
-/* prefetch - both steps of the handler's hints for the requests read,
- * when there are two or more: one has nothing to overlap with. */
-static void
-prefetch(struct worker *w, const struct epoll_event *evs, int n)
-{
-	struct conn *c;
-	int step, i, reqs = 0;
-
-	for (i = 0; i < n && reqs < 2; i++) {
-		c = evs[i].data.ptr;
-		if (c != NULL && c != (void *)&listen_marker && c->has_req)
-			reqs++;
-	}
-	for (step = 0; step < 2 && reqs == 2; step++)
-		for (i = 0; i < n; i++) {
-			c = evs[i].data.ptr;
-			if (c != NULL && c != (void *)&listen_marker &&
-			    c->has_req)
-				w->srv->h.prefetch(w->ctx, &c->req, step,
-						   &c->hint);
-		}
-}
-
 /*
  * serve_events - the events of one wake-up.  With few, each connection
  * is answered as soon as it is read, so the first reply leaves at once.
@@ -510,23 +487,34 @@ prefetch(struct worker *w, const struct epoll_event *evs, int n)
 static void
 serve_events(struct worker *w, struct epoll_event *evs, int n, int64_t now)
 {
-	bool batch = n >= HINT_MIN && w->srv->h.prefetch != NULL;
+	const struct server_handlers *h = &w->srv->h;
+	bool batch = n >= HINT_MIN && h->prefetch != NULL;
 	bool answered[EVENTS_MAX] = {false};
-	struct conn *c;
+	struct conn *c, *prev = NULL;
 	int i;
 
 	for (i = 0; i < n; i++) {
 		c = evs[i].data.ptr;
-		if (c == (void *)&listen_marker)
+		if (c == (void *)&listen_marker) {
 			accept_some(w, now);
-		else if (!conn_read(w, c, evs[i].events))
+		} else if (!conn_read(w, c, evs[i].events)) {
 			evs[i].data.ptr = NULL;
-		else if (!batch)
+		} else if (!batch) {
 			conn_serve(w, c, now, false);
+		} else if (c->has_req) {
+			/* c's slot starts loading now; the request read
+			 * before has had this read's time to load its own,
+			 * and its rule starts loading. */
+			h->prefetch(w->ctx, &c->req, 0, &c->hint);
+			if (prev != NULL)
+				h->prefetch(w->ctx, &prev->req, 1, &prev->hint);
+			prev = c;
+		}
 	}
 	if (!batch)
 		return;
-	prefetch(w, evs, n);
+	if (prev != NULL)
+		h->prefetch(w->ctx, &prev->req, 1, &prev->hint);
 	for (i = 0; i < n; i++) {
 		c = evs[i].data.ptr;
 		if (c != NULL && c != (void *)&listen_marker)
