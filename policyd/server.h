@@ -50,10 +50,10 @@ struct server_handlers {
 	/* prefetch - hints that req will be answered soon, given when a
 	 * wake-up of a busy server brought several whole requests (the
 	 * server reads them all before it answers any): called with step 0
-	 * for each as it is read (which may set *hint), and with step 1
-	 * (with the same *hint) once the next has been read or the last
-	 * is in, before any is answered; see route_table_prefetch.  It
-	 * must not change anything an answer depends on.  May be NULL. */
+	 * (which may set *hint), later with step 1 (with the same *hint),
+	 * and then req is answered, while other requests of the wake-up
+	 * are hinted and answered in between; see route_table_prefetch.
+	 * It must not change anything an answer depends on.  May be NULL. */
 	void (*prefetch)(void *ctx, const struct proto_request *req, int step,
 			 uint64_t *hint);
 	/* batch_begin, batch_end - around the work of one wake-up of a
