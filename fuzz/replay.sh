@@ -30,7 +30,7 @@ replay() {
 	return "$rc"
 }
 
-for target in addr lookup config srs; do
+for target in addr lookup config srs proto; do
 	corpus="$top_srcdir/fuzz/corpus/$target"
 	for seed in "$corpus"/*; do
 		replay "$target" "$seed"

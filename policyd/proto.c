@@ -174,12 +174,38 @@ scan_line(struct proto_parser *p)
 	return (size_t)(lf - b);
 }
 
+/*
+ * over_limit - the limit the line at scan breaks, or NULL.  end is its
+ * LF when it is complete (n: its length without LF and CR), else the end
+ * of what was fed.  When it breaks both, the one broken by the earlier
+ * octet is named, so the reason is the same however TCP cut the stream.
+ * A line is over once its octet line_max + 2 is there (one more than the
+ * limit may be the CR before the LF), or at its LF; a request once its
+ * octet request_max + 1 is, its LF counted.
+ */
+static const char *
+over_limit(const struct proto_parser *p, size_t end, size_t n)
+{
+	bool complete = end < p->len && p->buf[end] == '\n';
+	size_t line_at = p->scan + p->lim.line_max + 1;
+	size_t req_at = p->start + p->lim.request_max;
+
+	if (line_at >= end)
+		line_at = complete && n > p->lim.line_max ? end : NO_EQ;
+	if (req_at >= end + complete)
+		req_at = NO_EQ;
+	if (line_at == NO_EQ && req_at == NO_EQ)
+		return NULL;
+	return line_at <= req_at ? "line too long" : "request too long";
+}
+
 /* proto_next - parse lines until a request is complete. */
 enum proto_status
 proto_next(struct proto_parser *p, struct proto_request *req_r,
 	   const char **why_r)
 {
 	size_t ls, lf, n, eq;
+	const char *why;
 	bool nul;
 	char *line;
 
@@ -189,26 +215,21 @@ proto_next(struct proto_parser *p, struct proto_request *req_r,
 	for (;;) {
 		lf = scan_line(p);
 		if (lf == NO_EQ) {
-			/* One octet more than the limit may be a CR. */
-			if (p->len - p->scan > p->lim.line_max + 1)
-				return fail(p, "line too long", why_r);
-			if (p->len - p->start > p->lim.request_max)
-				return fail(p, "request too long", why_r);
+			if ((why = over_limit(p, p->len, 0)) != NULL)
+				return fail(p, why, why_r);
 			return PROTO_MORE;
 		}
 		ls = p->scan;
-		eq = p->eq;
-		nul = p->nul < lf;
-		p->scan = p->pos;
-		p->eq = NO_EQ;
 		line = p->buf + ls;
 		n = lf - ls;
 		if (n > 0 && line[n - 1] == '\r')
 			n--;
-		if (n > p->lim.line_max)
-			return fail(p, "line too long", why_r);
-		if (lf + 1 - p->start > p->lim.request_max)
-			return fail(p, "request too long", why_r);
+		if ((why = over_limit(p, lf, n)) != NULL)
+			return fail(p, why, why_r);
+		eq = p->eq;
+		nul = p->nul < lf;
+		p->scan = p->pos;
+		p->eq = NO_EQ;
 		if (n == 0)
 			return hand_out(p, req_r);
 		if (nul)

@@ -175,6 +175,14 @@ test_limits(void)
 	    {"a request over request_max",
 	     "a=1\n\na=12345\nb=12345\nc=12345\n\n", 0,
 	     "action=n=1 a=1\n\naction=DUNNO\n\n#request too long"},
+	    /* Both limits broken: the one the earlier octet breaks is named,
+	     * however the stream is cut. */
+	    {"the request over its limit before a long line is",
+	     "a=12345\nb=12345\nc=12345\nd=1234567890\n\n", 0,
+	     "action=DUNNO\n\n#request too long"},
+	    {"a long line over its limit before the request is",
+	     "a=1\nb=12345678901234567890\n\n", 0,
+	     "action=DUNNO\n\n#line too long"},
 	};
 	struct proto_parser *p;
 	struct proto_request req;
