@@ -334,7 +334,7 @@ expand(const struct route_table *t, uint32_t r, unsigned depth,
 /*
  * forward_expand - the final destinations of forward rule r, into *out
  * (vec_init'ed here; the caller frees it).  Shared by the lookup and the
- * verdict, so that both call the same forwards drops.
+ * verdict, so that both agree on which forwards drop.
  */
 static int
 forward_expand(const struct route_table *t, uint32_t r, struct rt_vec *out,
@@ -537,8 +537,8 @@ route_table_verdict(const struct route_table *t, const char *rcpt,
 	}
 	switch (rt_rule_get(t, m.rule)->action) {
 	case ROUTE_ACTION_FORWARD:
-		rc = forward_expand(t, m.rule, &out, err);
-		*verdict_r = out.n > 0 ? ROUTE_FORWARD : ROUTE_DROP;
+		if ((rc = forward_expand(t, m.rule, &out, err)) == 0)
+			*verdict_r = out.n > 0 ? ROUTE_FORWARD : ROUTE_DROP;
 		vec_free(&out);
 		return rc;
 	case ROUTE_ACTION_DROP:

@@ -14,9 +14,10 @@
  * that accepted it, so its state is never shared between threads.
  *
  * A busy wake-up (many connections ready at once) is read in full before
- * any request is answered, so that the handler can hint the lookups of
- * all of them first (server.h, prefetch): in a table of a million rules
- * each lookup waits for memory, and the waits of a batch then overlap.
+ * any request is answered, so that the handler can hint each lookup a few
+ * requests before it is made (server.h, prefetch): in a table of a
+ * million rules each lookup waits for memory, and the waits of a batch
+ * then overlap.  Its replies are sent together at the end.
  *
  * Timeouts: each loop keeps two lists in the order their clocks started,
  * idle connections (since the last reply) and busy ones (since the first
@@ -241,7 +242,6 @@ conn_work(struct worker *w, struct conn *c, bool *answered_r)
 	char action[ACTION_MAX];
 	struct proto_request req;
 	const char *why = NULL;
-
 	enum proto_status st;
 
 	while (!c->closing) {
@@ -474,9 +474,9 @@ expire(struct worker *w, int64_t now)
 	return (int)(next - now);
 }
 
-/* hint - step of the handler's hints for c, when c has a request. */
+/* give_hint - step of the handler's hints for c, when c has a request. */
 static void
-hint(struct worker *w, struct conn *c, int step)
+give_hint(struct worker *w, struct conn *c, int step)
 {
 	if (c->has_req)
 		w->srv->h.prefetch(w->ctx, &c->req, step, &c->hint);
@@ -517,9 +517,9 @@ serve_events(struct worker *w, struct epoll_event *evs, int n, int64_t now)
 	}
 	for (i = 0; i < k + HINT_AHEAD; i++) {
 		if (i < k)
-			hint(w, ready[i], 0);
+			give_hint(w, ready[i], 0);
 		if (i >= HINT_AHEAD / 2 && i - HINT_AHEAD / 2 < k)
-			hint(w, ready[i - HINT_AHEAD / 2], 1);
+			give_hint(w, ready[i - HINT_AHEAD / 2], 1);
 		if (i >= HINT_AHEAD)
 			conn_work(w, ready[i - HINT_AHEAD],
 				  &answered[i - HINT_AHEAD]);
