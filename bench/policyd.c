@@ -194,9 +194,8 @@ policy_load(struct pb_load *l, unsigned long nrules)
 			     "client_port=%lu\nserver_address=192.0.2.1\n"
 			     "server_port=25\ncompatibility_level=3.6\n"
 			     "mail_version=3.7.11\n\n",
-			     i % 50, i, r / PB_DOMAINS, r % PB_DOMAINS,
-			     i % 250 + 1, i % 50, i % 50, i,
-			     40000 + i % 20000) < 0)
+			     i % 50, i, r / NDOMAINS, r % NDOMAINS, i % 250 + 1,
+			     i % 50, i % 50, i, 40000 + i % 20000) < 0)
 			exit(1);
 	}
 }
@@ -225,14 +224,13 @@ start_policyd(struct server *s, const char *bin, unsigned long nrules)
 {
 	char conf[4200], spec[64], dbpath[4200];
 	FILE *f;
-	double t0;
+	double t0, setup, bulk;
 	char *argv[] = {(char *)bin, "-f", "-c", conf, "-p", spec, NULL};
 
 	snprintf(dbpath, sizeof(dbpath), "%s/routes.db", dir);
-	t0 = pb_now();
-	if (pb_fill_store(dbpath, nrules) == -1)
+	if (ruleset_store(dbpath, nrules, &setup, &bulk) == -1)
 		return -1;
-	printf("store: %lu rules written in %.1f s\n", nrules, pb_now() - t0);
+	printf("store: %lu rules written in %.1f s\n", nrules, setup + bulk);
 	snprintf(conf, sizeof(conf), "%s/route-milter.conf", dir);
 	f = fopen(conf, "w");
 	if (f == NULL)

@@ -7,17 +7,8 @@
 
 #include <stddef.h>
 
-/* The shape of the rule set: as bench/rules, so the figures compare. */
-#define PB_DOMAINS 100
-#define PB_DESTS 1000
-
-/*
- * pb_fill_store - create the store at path (its directory exists) with
- * nrules exact forward rules "userK@dJ.example" (J = i % PB_DOMAINS,
- * K = i / PB_DOMAINS) in domains that refuse unknown addresses.  Returns
- * 0, or -1 after saying why on stderr.
- */
-int pb_fill_store(const char *path, unsigned long nrules);
+/* The rule set and its store are bench/rules', so the figures compare. */
+#include "ruleset.h"
 
 /* What the runs of one server at one connection count measured. */
 struct pb_figures {

@@ -4,7 +4,7 @@
 # route-policyd, floor and postsrsd on free loopback ports.
 EXTRA_PROGRAMS += bench/policyd bench/policyd-floor
 bench_policyd_SOURCES = bench/policyd.c bench/policyd_client.c \
-	bench/policyd_store.c bench/policyd.h
+	bench/ruleset.c bench/ruleset.h bench/policyd.h
 bench_policyd_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 bench_policyd_LDADD = libroute/libroute.la $(SQLITE_LIBS) -lm
 bench_policyd_floor_SOURCES = bench/policyd_floor.c

@@ -86,22 +86,6 @@ die(const char *what, const struct route_error *err)
 	exit(2);
 }
 
-/* dest_name - destination i of the pool. */
-void
-dest_name(unsigned i, char *buf)
-{
-	snprintf(buf, ADDR_LEN, "person%u@mail%u.example", i, i % 10);
-}
-
-/* rule_names - rule i: user(i / NDOMAINS) in domain i % NDOMAINS. */
-void
-rule_names(unsigned long i, char *match, char *dest)
-{
-	snprintf(match, ADDR_LEN, "user%lu@d%lu.example", i / NDOMAINS,
-		 i % NDOMAINS);
-	dest_name((unsigned)(i % NDESTS), dest);
-}
-
 /* build - the table of n rules; load time in *secs_r, finish in *fin_r. */
 static struct route_table *
 build(unsigned long n, double *secs_r, double *fin_r)

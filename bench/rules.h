@@ -11,9 +11,7 @@
 
 #include <libroute/rules.h>
 
-#define NDOMAINS 100
-#define NDESTS 1000
-#define ADDR_LEN 48 /* room for every generated address */
+#include "ruleset.h"
 
 /* What the store half measured; times in seconds. */
 struct store_figures {
@@ -33,13 +31,6 @@ double now(void);
 
 /* heap - bytes in use on the heap, mmapped blocks included. */
 size_t heap(void);
-
-/* dest_name - destination i of the pool into buf (ADDR_LEN bytes). */
-void dest_name(unsigned i, char *buf);
-
-/* rule_names - rule i's match string and its one destination, each into
- * ADDR_LEN bytes. */
-void rule_names(unsigned long i, char *match, char *dest);
 
 /*
  * time_lookups - ns per lookup (wall time over all lookups) of n
